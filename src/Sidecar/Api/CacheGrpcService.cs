@@ -1,0 +1,145 @@
+using CacheSidecar.Configuration;
+using CacheSidecar.Contracts.V1;
+using CacheSidecar.Strategies;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using ContractPolicy = CacheSidecar.Contracts.V1.NamespacePolicy;
+using NamespacePolicy = CacheSidecar.Configuration.NamespacePolicy;
+
+namespace CacheSidecar.Api;
+
+/// <summary>
+/// The gRPC surface: validates each request, resolves the namespace policy, hands the call to
+/// the namespace's strategy and maps the result back to the contract. No caching logic lives here.
+/// </summary>
+internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolver strategies, NamespaceRegistry namespaces, ExplicitInvalidation invalidator) : Cache.CacheBase
+{
+    public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
+    {
+        var ns = validate.Namespace(request.Namespace);
+        RequestValidator.Key(ns, request.Key);
+        var result = await strategies.For(ns).GetAsync(ns, request.Key, context.CancellationToken).ConfigureAwait(false);
+        return ToResponse(result);
+    }
+
+    public override async Task<BatchGetResponse> BatchGet(BatchGetRequest request, ServerCallContext context)
+    {
+        var ns = validate.Namespace(request.Namespace);
+        RequestValidator.Keys(ns, request.Keys);
+        var response = new BatchGetResponse();
+        if (request.Keys.Count == 0)
+        {
+            return response;
+        }
+
+        var results = await strategies.For(ns).BatchGetAsync(ns, request.Keys, context.CancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < results.Length; i++)
+        {
+            response.Items.Add(new BatchGetItem { Key = request.Keys[i], Result = ToResponse(results[i]) });
+        }
+
+        return response;
+    }
+
+    public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
+    {
+        var ns = validate.Namespace(request.Namespace);
+        RequestValidator.Key(ns, request.Key);
+        var contentType = RequestValidator.ContentType(request.ContentType);
+        RequestValidator.Value(ns, request.Value, contentType);
+        var ttl = RequestValidator.Ttl(ns, request.Ttl);
+        var ifMatch = RequestValidator.IfMatch(request.IfMatch);
+
+        var write = new WriteRequest(request.Key, request.Value.Memory, contentType, ttl, ifMatch);
+        var result = await strategies.For(ns).PutAsync(ns, write, context.CancellationToken).ConfigureAwait(false);
+        return new PutResponse { Etag = CacheTier.Versions.ToEtag(result.Version), Persisted = result.Persisted, Queued = result.Queued };
+    }
+
+    public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
+    {
+        var ns = validate.Namespace(request.Namespace);
+        RequestValidator.Key(ns, request.Key);
+        var ifMatch = RequestValidator.IfMatch(request.IfMatch);
+        var result = await strategies.For(ns).DeleteAsync(ns, request.Key, ifMatch, context.CancellationToken).ConfigureAwait(false);
+        return new DeleteResponse { Deleted = result.Deleted, Persisted = result.Persisted, Queued = result.Queued };
+    }
+
+    public override async Task<InvalidateResponse> Invalidate(InvalidateRequest request, ServerCallContext context)
+    {
+        var ns = validate.Namespace(request.Namespace);
+        if (request.WholeNamespace)
+        {
+            if (request.Keys.Count > 0)
+            {
+                throw Errors.InvalidArgument("Give either keys or whole_namespace, not both.");
+            }
+
+            await invalidator.InvalidateNamespaceAsync(ns, context.CancellationToken).ConfigureAwait(false);
+            return new InvalidateResponse();
+        }
+
+        if (request.Keys.Count == 0)
+        {
+            throw Errors.InvalidArgument("Give the keys to invalidate, or set whole_namespace.");
+        }
+
+        RequestValidator.Keys(ns, request.Keys);
+        var invalidated = await invalidator.InvalidateAsync(ns, request.Keys, context.CancellationToken).ConfigureAwait(false);
+        return new InvalidateResponse { Invalidated = invalidated };
+    }
+
+    public override Task<ListNamespacesResponse> ListNamespaces(ListNamespacesRequest request, ServerCallContext context)
+    {
+        var response = new ListNamespacesResponse();
+        response.Namespaces.AddRange(namespaces.All.Select(ToContract));
+        return Task.FromResult(response);
+    }
+
+    private static GetResponse ToResponse(ReadResult result)
+    {
+        var response = new GetResponse
+        {
+            Found = result.Found,
+            Source = result.Source switch
+            {
+                ReadSource.Cache => ValueSource.Cache,
+                ReadSource.Pending => ValueSource.Pending,
+                _ => ValueSource.Store,
+            },
+        };
+        if (!result.Found)
+        {
+            return response;
+        }
+
+        // The bytes are never mutated after they are read, so wrapping saves a copy per hit.
+        response.Value = UnsafeByteOperations.UnsafeWrap(result.Value);
+        response.ContentType = result.ContentType;
+        response.Etag = CacheTier.Versions.ToEtag(result.Version);
+        response.Stale = result.Stale;
+        if (result.TtlRemaining is { } remaining)
+        {
+            response.TtlRemaining = Duration.FromTimeSpan(remaining);
+        }
+
+        return response;
+    }
+
+    private static ContractPolicy ToContract(NamespacePolicy policy) => new()
+    {
+        Name = policy.Name,
+        Strategy = policy.Strategy.ToString(),
+        Ttl = Duration.FromTimeSpan(policy.Ttl),
+        TtlJitter = Duration.FromTimeSpan(policy.TtlJitter),
+        NegativeTtl = Duration.FromTimeSpan(policy.NegativeTtl),
+        MaxTtl = Duration.FromTimeSpan(policy.MaxTtl),
+        MaxKeyBytes = policy.MaxKeyBytes,
+        MaxValueBytes = policy.MaxValueBytes,
+        Collection = policy.Collection ?? string.Empty,
+        IdType = policy.IdType.ToString(),
+        OnStoreDown = policy.OnStoreDown.ToString(),
+        StaleWindow = Duration.FromTimeSpan(policy.StaleWindow),
+        OnCacheDown = policy.OnCacheDown.ToString(),
+    };
+}

@@ -1,0 +1,59 @@
+using CacheSidecar.CacheTier;
+using CacheSidecar.Logging;
+using CacheSidecar.Store;
+using CacheSidecar.Strategies;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Logging;
+
+namespace CacheSidecar.Api;
+
+/// <summary>
+/// The one place that turns failures into gRPC statuses (see the table in protos/…/cache.proto):
+/// unreachable cache and store → UNAVAILABLE, if-match mismatch → FAILED_PRECONDITION,
+/// a value the store refuses → INVALID_ARGUMENT, a passed deadline → DEADLINE_EXCEEDED.
+/// Anything unexpected is INTERNAL with a generic message; the details go to the log only.
+/// </summary>
+internal sealed class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            if (ex.StatusCode != StatusCode.NotFound)
+            {
+                SidecarLog.CallFailed(logger, context.Method, ex.StatusCode, ex.Status.Detail);
+            }
+
+            throw;
+        }
+        catch (Exception ex) when (Map(ex, context) is { } status)
+        {
+            SidecarLog.CallFailed(logger, context.Method, status.StatusCode, status.Detail);
+            throw new RpcException(status);
+        }
+        catch (Exception ex)
+        {
+            SidecarLog.UnexpectedError(logger, context.Method, ex);
+            throw new RpcException(new Status(StatusCode.Internal, "Internal error in the sidecar; see its log."));
+        }
+    }
+
+    private static Status? Map(Exception exception, ServerCallContext context) => exception switch
+    {
+        PreconditionFailedException ex => new Status(StatusCode.FailedPrecondition, ex.Message),
+        StoreRejectedValueException ex => new Status(StatusCode.InvalidArgument, ex.Message),
+        StoreUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
+        CacheUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
+        SidecarUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
+        // The deadline is the caller's wall-clock instant, so it is compared with the wall clock.
+        OperationCanceledException when context.Deadline <= DateTime.UtcNow.AddMilliseconds(50) =>
+            new Status(StatusCode.DeadlineExceeded, "The caller's deadline passed before the operation completed."),
+        OperationCanceledException => new Status(StatusCode.Cancelled, "The call was cancelled."),
+        _ => null,
+    };
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using CacheSidecar.CacheTier;
+using CacheSidecar.Configuration;
+using CacheSidecar.Store;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace CacheSidecar.Api;
+
+/// <summary>
+/// Checks every request before anything is read or written, and turns bad input into
+/// <c>INVALID_ARGUMENT</c> / <c>NOT_FOUND</c> / <c>FAILED_PRECONDITION</c> with a message that
+/// says what to fix. Nothing is written for a request that fails here.
+/// </summary>
+internal sealed class RequestValidator(NamespaceRegistry namespaces)
+{
+    /// <summary>Most keys one BatchGet or Invalidate may name.</summary>
+    public const int MaxKeysPerCall = 1000;
+
+    private const int MaxContentTypeLength = 255;
+
+    public NamespacePolicy Namespace(string name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw Errors.InvalidArgument("namespace is required.");
+        }
+
+        return namespaces.TryGet(name, out var policy)
+            ? policy
+            : throw new RpcException(new Status(StatusCode.NotFound, $"Unknown namespace '{Printable(name)}'. ListNamespaces shows the configured ones."));
+    }
+
+    public static void Key(NamespacePolicy ns, string key)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            throw Errors.InvalidArgument("key is required.");
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(key);
+        if (bytes > ns.MaxKeyBytes)
+        {
+            throw Errors.InvalidArgument($"key is {bytes} bytes; namespace '{ns.Name}' allows at most {ns.MaxKeyBytes}.");
+        }
+
+        if (ns.IdType == IdType.ObjectId && !MongoDB.Bson.ObjectId.TryParse(key, out _))
+        {
+            throw Errors.InvalidArgument($"namespace '{ns.Name}' uses ObjectId keys: key must be 24 hexadecimal characters.");
+        }
+    }
+
+    public static void Keys(NamespacePolicy ns, IReadOnlyCollection<string> keys)
+    {
+        if (keys.Count > MaxKeysPerCall)
+        {
+            throw Errors.InvalidArgument($"{keys.Count} keys in one call; at most {MaxKeysPerCall} are allowed.");
+        }
+
+        foreach (var key in keys)
+        {
+            Key(ns, key);
+        }
+    }
+
+    public static string ContentType(string contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return ContentTypes.OctetStream;
+        }
+
+        if (contentType.Length > MaxContentTypeLength || contentType.Any(c => c < 0x20 || c > 0x7e))
+        {
+            throw Errors.InvalidArgument($"content_type must be printable ASCII of at most {MaxContentTypeLength} characters.");
+        }
+
+        return contentType;
+    }
+
+    public static void Value(NamespacePolicy ns, ByteString value, string contentType)
+    {
+        if (value.Length > ns.MaxValueBytes)
+        {
+            throw Errors.InvalidArgument($"value is {value.Length} bytes; namespace '{ns.Name}' allows at most {ns.MaxValueBytes}.");
+        }
+
+        if (ContentTypes.IsJson(contentType))
+        {
+            try
+            {
+                using var _ = JsonDocument.Parse(value.Memory, new JsonDocumentOptions { MaxDepth = 64 });
+            }
+            catch (JsonException ex)
+            {
+                throw Errors.InvalidArgument($"content_type is {contentType} but value is not valid JSON: {ex.Message}");
+            }
+        }
+    }
+
+    public static TimeSpan? Ttl(NamespacePolicy ns, Duration? ttl)
+    {
+        if (ttl is null)
+        {
+            return null;
+        }
+
+        if (ttl.Seconds < 0 || ttl.Nanos < 0)
+        {
+            throw Errors.InvalidArgument("ttl must not be negative.");
+        }
+
+        if (ttl.Seconds == 0 && ttl.Nanos == 0)
+        {
+            throw Errors.InvalidArgument("ttl must be positive; leave it unset for the namespace default.");
+        }
+
+        if (ttl.Nanos >= 1_000_000_000 || ttl.Seconds > ns.MaxTtl.TotalSeconds)
+        {
+            throw Errors.InvalidArgument($"ttl must be at most {ns.MaxTtl} for namespace '{ns.Name}'.");
+        }
+
+        var value = ttl.ToTimeSpan();
+        return value <= ns.MaxTtl ? value : throw Errors.InvalidArgument($"ttl must be at most {ns.MaxTtl} for namespace '{ns.Name}'.");
+    }
+
+    /// <summary>Empty means unconditional. An etag this sidecar never issued cannot match anything.</summary>
+    public static long? IfMatch(string ifMatch)
+    {
+        if (string.IsNullOrEmpty(ifMatch))
+        {
+            return null;
+        }
+
+        return Versions.TryParseEtag(ifMatch, out var version)
+            ? version
+            : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"if_match '{Printable(ifMatch)}' does not match the current etag."));
+    }
+
+    /// <summary>Names from callers go into messages; keep them short and printable.</summary>
+    private static string Printable(string text)
+    {
+        var clipped = text.Length > 64 ? text[..64] + "…" : text;
+        return new string(clipped.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    }
+}
+
+/// <summary>Small helpers that build the gRPC errors of the contract.</summary>
+internal static class Errors
+{
+    public static RpcException InvalidArgument(string message) => new(new Status(StatusCode.InvalidArgument, message));
+}

@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using CacheSidecar.Configuration;
+
+namespace CacheSidecar.CacheTier;
+
+/// <summary>
+/// The embedded default's cache tier (§7): the same semantics as the Redis scripts (leases,
+/// version guards, partition generations, fail-safe retention) in one process's memory.
+/// Lock striping by key keeps every operation atomic without a global lock.
+/// </summary>
+internal sealed class InMemoryCacheTier : ICacheTier
+{
+    private sealed record Slot(CacheEntry Entry, long Generation, DateTimeOffset RemoveAt);
+
+    private sealed record LeaseRecord(string Token, long Generation, DateTimeOffset ExpiresAt);
+
+    private readonly ConcurrentDictionary<(string Ns, string Key), Slot> _entries = new();
+    private readonly ConcurrentDictionary<(string Ns, string Key), LeaseRecord> _leases = new();
+    private readonly ConcurrentDictionary<(string Ns, int Partition), long> _generations = new();
+    private readonly object[] _stripes = Enumerable.Range(0, 64).Select(_ => new object()).ToArray();
+    private readonly TimeProvider _time;
+    private long _writesSinceSweep;
+
+    public InMemoryCacheTier(TimeProvider time) => _time = time;
+
+    public string Description => "in-process memory (embedded default; not shared between instances)";
+
+    public Task<CacheLookup> LookupAsync(NamespacePolicy ns, string key, string? leaseToken, CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            var now = _time.GetUtcNow();
+            var generation = Generation(ns, key);
+            var expired = false;
+            CacheEntry? entry = null;
+            if (_entries.TryGetValue(id, out var slot) && slot.Generation == generation && slot.RemoveAt > now)
+            {
+                entry = slot.Entry;
+                if (slot.Entry.ExpiresAt > now)
+                {
+                    return Task.FromResult(new CacheLookup(LookupState.Hit, entry, LeaseState.NotRequested));
+                }
+
+                expired = true;
+            }
+
+            var lease = LeaseState.NotRequested;
+            if (leaseToken is not null)
+            {
+                if (_leases.TryGetValue(id, out var held) && held.ExpiresAt > now)
+                {
+                    lease = LeaseState.HeldByOther;
+                }
+                else
+                {
+                    _leases[id] = new LeaseRecord(leaseToken, generation, now + ns.LeaseTtl);
+                    lease = LeaseState.Granted;
+                }
+            }
+
+            return Task.FromResult(expired ? new CacheLookup(LookupState.Expired, entry, lease) : new CacheLookup(LookupState.Miss, null, lease));
+        }
+    }
+
+    public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string leaseToken, CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            var now = _time.GetUtcNow();
+            var generation = Generation(ns, key);
+            if (!_leases.TryGetValue(id, out var lease) || lease.Token != leaseToken || lease.Generation != generation || lease.ExpiresAt <= now)
+            {
+                return Task.FromResult(false);
+            }
+
+            _leases.TryRemove(id, out _);
+            if (_entries.TryGetValue(id, out var current) && current.Generation == generation && current.Entry.Version > entry.Version)
+            {
+                return Task.FromResult(false);
+            }
+
+            Store(ns, id, entry, generation, now);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> SetIfNewerAsync(NamespacePolicy ns, string key, CacheEntry entry, CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            var now = _time.GetUtcNow();
+            var generation = Generation(ns, key);
+            if (_entries.TryGetValue(id, out var current) && current.Generation == generation && current.RemoveAt > now && current.Entry.Version >= entry.Version)
+            {
+                return Task.FromResult(false);
+            }
+
+            _leases.TryRemove(id, out _);
+            Store(ns, id, entry, generation, now);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<CacheWriteResult> PutAssigningVersionAsync(NamespacePolicy ns, string key, CacheEntry entry, long? ifMatch, CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            var now = _time.GetUtcNow();
+            var generation = Generation(ns, key);
+            var current = Live(id, generation, now);
+            var currentVersion = current?.Version ?? 0;
+            if (ifMatch is { } expected && (current is null || current.IsNegative || currentVersion != expected))
+            {
+                return Task.FromResult(new CacheWriteResult(true, 0));
+            }
+
+            var version = Versions.Next(_time, currentVersion);
+            _leases.TryRemove(id, out _);
+            Store(ns, id, entry with { Version = version }, generation, now);
+            return Task.FromResult(new CacheWriteResult(false, version));
+        }
+    }
+
+    public Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            var current = Live(id, Generation(ns, key), _time.GetUtcNow());
+            var live = current is { IsNegative: false };
+            if (ifMatch is { } expected && (!live || current!.Version != expected))
+            {
+                return Task.FromResult((true, false));
+            }
+
+            _entries.TryRemove(id, out _);
+            _leases.TryRemove(id, out _);
+            return Task.FromResult((false, live));
+        }
+    }
+
+    public Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            _leases.TryRemove(id, out _);
+            return Task.FromResult(_entries.TryRemove(id, out _));
+        }
+    }
+
+    public Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken)
+    {
+        for (var partition = 0; partition < ns.Partitions; partition++)
+        {
+            _generations.AddOrUpdate((ns.Name, partition), 1, (_, g) => g + 1);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private CacheEntry? Live((string, string) id, long generation, DateTimeOffset now) =>
+        _entries.TryGetValue(id, out var slot) && slot.Generation == generation && slot.RemoveAt > now ? slot.Entry : null;
+
+    private void Store(NamespacePolicy ns, (string, string) id, CacheEntry entry, long generation, DateTimeOffset now)
+    {
+        var keep = ns.OnStoreDown == StoreDownBehavior.ServeStale ? ns.StaleWindow : TimeSpan.Zero;
+        _entries[id] = new Slot(entry, generation, entry.ExpiresAt + keep);
+        if (Interlocked.Increment(ref _writesSinceSweep) % 4096 == 0)
+        {
+            Sweep(now);
+        }
+    }
+
+    /// <summary>Drops physically expired entries now and then, so memory does not grow with dead keys.</summary>
+    private void Sweep(DateTimeOffset now)
+    {
+        foreach (var (id, slot) in _entries)
+        {
+            if (slot.RemoveAt <= now)
+            {
+                _entries.TryRemove(new KeyValuePair<(string, string), Slot>(id, slot));
+            }
+        }
+    }
+
+    private long Generation(NamespacePolicy ns, string key) =>
+        _generations.TryGetValue((ns.Name, RedisKeyLayout.PartitionOf(ns, key)), out var g) ? g : 0;
+
+    private object Stripe((string Ns, string Key) id) => _stripes[(id.GetHashCode() & int.MaxValue) % _stripes.Length];
+}

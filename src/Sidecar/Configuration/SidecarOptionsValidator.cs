@@ -1,0 +1,116 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace CacheSidecar.Configuration;
+
+/// <summary>
+/// Refuses a bad configuration at start-up with messages that name the namespace and the field
+/// (<c>Sidecar:Namespaces:users:Ttl …</c>), so an operator can fix the ConfigMap without reading code.
+/// </summary>
+internal sealed partial class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
+{
+    // Namespace names become part of Redis keys and hash tags: keep them to a safe alphabet.
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex NamespaceNamePattern();
+
+    // MongoDB collection names: no '$', no NUL, not empty, not "system.".
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,120}$")]
+    private static partial Regex CollectionNamePattern();
+
+    public ValidateOptionsResult Validate(string? name, SidecarOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        foreach (var (nsName, nsOptions) in options.Namespaces)
+        {
+            ValidateNamespace(nsName, nsOptions, failures);
+        }
+
+        if (options.Redis.CircuitBreakDuration <= TimeSpan.Zero)
+        {
+            failures.Add("Sidecar:Redis:CircuitBreakDuration must be positive.");
+        }
+
+        if (options.Mongo.ServerSelectionTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Sidecar:Mongo:ServerSelectionTimeout must be positive.");
+        }
+
+        if (!string.IsNullOrEmpty(options.Mongo.ConnectionString) && string.IsNullOrWhiteSpace(options.Mongo.Database))
+        {
+            failures.Add("Sidecar:Mongo:Database must be set when Sidecar:Mongo:ConnectionString is.");
+        }
+
+        if (!string.IsNullOrEmpty(options.Auth.TokenFile) && !File.Exists(options.Auth.TokenFile))
+        {
+            failures.Add($"Sidecar:Auth:TokenFile '{options.Auth.TokenFile}' does not exist.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateNamespace(string nsName, NamespaceOptions options, List<string> failures)
+    {
+        var at = $"Sidecar:Namespaces:{nsName}";
+        if (!NamespaceNamePattern().IsMatch(nsName))
+        {
+            failures.Add($"{at}: the namespace name must be 1-64 characters of letters, digits, '_', '.', '-'.");
+            return;
+        }
+
+        var policy = NamespacePolicy.From(nsName, options);
+        if (policy.Strategy == CacheStrategy.WriteBehind)
+        {
+            failures.Add($"{at}:Strategy: WriteBehind is not available in this build; use CacheAside, WriteThrough or Ttl.");
+        }
+
+        if (policy.Strategy is CacheStrategy.CacheAside or CacheStrategy.WriteThrough or CacheStrategy.WriteBehind && !policy.HasStore)
+        {
+            failures.Add($"{at}:Collection is required for the {policy.Strategy} strategy (only Ttl namespaces may be a pure cache).");
+        }
+
+        if (policy.Collection is { } collection && (!CollectionNamePattern().IsMatch(collection) || collection.StartsWith("system.", StringComparison.Ordinal)))
+        {
+            failures.Add($"{at}:Collection '{collection}' is not a valid collection name (letters, digits, '_', '.', '-'; not 'system.*').");
+        }
+
+        Positive(policy.Ttl, $"{at}:Ttl", failures);
+        Positive(policy.MaxTtl, $"{at}:MaxTtl", failures);
+        Positive(policy.LeaseTtl, $"{at}:LeaseTtl", failures);
+        NotNegative(policy.TtlJitter, $"{at}:TtlJitter", failures);
+        NotNegative(policy.NegativeTtl, $"{at}:NegativeTtl", failures);
+        NotNegative(policy.StaleWindow, $"{at}:StaleWindow", failures);
+        if (policy.Ttl > policy.MaxTtl)
+        {
+            failures.Add($"{at}:Ttl ({policy.Ttl}) must not exceed MaxTtl ({policy.MaxTtl}).");
+        }
+
+        Range(policy.MaxKeyBytes, 1, NamespaceDefaults.MaxKeyBytesLimit, $"{at}:MaxKeyBytes", failures);
+        Range(policy.MaxValueBytes, 1, NamespaceDefaults.MaxValueBytesLimit, $"{at}:MaxValueBytes", failures);
+        Range(policy.Partitions, 1, NamespaceDefaults.MaxPartitions, $"{at}:Partitions", failures);
+    }
+
+    private static void Positive(TimeSpan value, string field, List<string> failures)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            failures.Add($"{field} must be positive (was {value}).");
+        }
+    }
+
+    private static void NotNegative(TimeSpan value, string field, List<string> failures)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            failures.Add($"{field} must not be negative (was {value}).");
+        }
+    }
+
+    private static void Range(int value, int min, int max, string field, List<string> failures)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add($"{field} must be between {min} and {max} (was {value}).");
+        }
+    }
+}

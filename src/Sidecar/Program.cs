@@ -1,0 +1,24 @@
+using CacheSidecar.Hosting;
+using Microsoft.Extensions.Options;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddCacheSidecar();
+
+var app = builder.Build();
+app.MapCacheSidecar();
+
+try
+{
+    await app.RunAsync();
+}
+catch (OptionsValidationException ex)
+{
+    // A bad policy refuses to start, naming the namespace and field, without a stack trace.
+    await Console.Error.WriteLineAsync("CacheSidecar refused to start: invalid configuration.\n  " + string.Join("\n  ", ex.Failures));
+    return 2;
+}
+
+return 0;
+
+/// <summary>Entry point; public so integration tests can host the sidecar in-process.</summary>
+public partial class Program;

@@ -1,0 +1,242 @@
+using CacheSidecar.CacheTier;
+using CacheSidecar.Configuration;
+using CacheSidecar.Logging;
+using CacheSidecar.Store;
+using Microsoft.Extensions.Logging;
+
+namespace CacheSidecar.Strategies;
+
+/// <summary>
+/// The read path shared by cache-aside, write-through and TTL namespaces:
+/// cache → (miss) lease → single-flight store load → lease-guarded fill.
+/// <list type="bullet">
+/// <item>A miss takes a lease in the same atomic step as the lookup. An invalidation or a newer
+/// write kills the lease, so a loader that read the store before a concurrent Put can never
+/// put its older value into the cache afterwards (memcache-style leases).</item>
+/// <item>Within one sidecar, concurrent misses share one load (<see cref="SingleFlight{TKey,TResult}"/>);
+/// across sidecars, whoever lacks the lease waits briefly for the holder's fill.</item>
+/// <item>If the cache tier is down the store answers alone; if the store is down an expired
+/// entry may be served as stale, per the namespace's <c>OnStoreDown</c>.</item>
+/// </list>
+/// </summary>
+internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, TimeProvider time, ILogger<ReadThroughReader> logger)
+{
+    // Poll interval while another sidecar holds the fill lease. Real time on purpose: the fake
+    // clocks in tests drive TTLs, not scheduling.
+    private static readonly TimeSpan FillPollInterval = TimeSpan.FromMilliseconds(5);
+
+    private readonly SingleFlight<(string Ns, string Key), StoredRecord?> _loads = new();
+
+    /// <summary>Loads currently in flight in this sidecar.</summary>
+    public int LoadsInFlight => _loads.InFlight;
+
+    public async Task<ReadResult> ReadAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    {
+        var leaseToken = ns.HasStore ? Guid.NewGuid().ToString("N") : null;
+        var lookup = await LookupOrMissAsync(ns, key, leaseToken, cancellationToken).ConfigureAwait(false);
+        return await CompleteReadAsync(ns, key, lookup, leaseToken, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ReadResult[]> ReadManyAsync(NamespacePolicy ns, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        // All lookups go out at once: StackExchange.Redis pipelines them on its connection(s),
+        // so N keys cost about one round trip per shard, not N.
+        var tokens = keys.Select(_ => ns.HasStore ? Guid.NewGuid().ToString("N") : null).ToArray();
+        var lookups = await Task.WhenAll(keys.Select((key, i) => LookupOrMissAsync(ns, key, tokens[i], cancellationToken))).ConfigureAwait(false);
+        var results = new ReadResult[keys.Count];
+        var misses = new List<int>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (lookups[i].State == LookupState.Hit)
+            {
+                results[i] = FromEntry(lookups[i].Entry!, stale: false);
+            }
+            else if (!ns.HasStore)
+            {
+                results[i] = ReadResult.NotFound(ReadSource.Cache);
+            }
+            else
+            {
+                misses.Add(i);
+            }
+        }
+
+        if (misses.Count == 0)
+        {
+            return results;
+        }
+
+        // Misses load in one store query, then fill under their own leases.
+        IReadOnlyDictionary<string, StoredRecord>? loaded = null;
+        try
+        {
+            loaded = await store.LoadManyAsync(ns, misses.Select(i => keys[i]).ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException) when (misses.All(i => CanServeStale(ns, lookups[i])))
+        {
+            foreach (var i in misses)
+            {
+                results[i] = FromEntry(lookups[i].Entry!, stale: true);
+            }
+
+            return results;
+        }
+
+        await Task.WhenAll(misses.Select(async i =>
+        {
+            loaded.TryGetValue(keys[i], out var record);
+            if (lookups[i].Lease == LeaseState.Granted)
+            {
+                await TryFillAsync(ns, keys[i], record, tokens[i]!, cancellationToken).ConfigureAwait(false);
+            }
+
+            results[i] = FromRecord(record);
+        })).ConfigureAwait(false);
+        return results;
+    }
+
+    private async Task<ReadResult> CompleteReadAsync(NamespacePolicy ns, string key, CacheLookup lookup, string? leaseToken, CancellationToken cancellationToken)
+    {
+        if (lookup.State == LookupState.Hit)
+        {
+            return FromEntry(lookup.Entry!, stale: false);
+        }
+
+        if (!ns.HasStore)
+        {
+            return ReadResult.NotFound(ReadSource.Cache);
+        }
+
+        if (lookup.Lease == LeaseState.HeldByOther)
+        {
+            var filled = await WaitForFillAsync(ns, key, cancellationToken).ConfigureAwait(false);
+            if (filled is { } hit)
+            {
+                return hit;
+            }
+        }
+
+        StoredRecord? record;
+        try
+        {
+            (record, _) = await _loads.RunAsync((ns.Name, key), () => store.LoadAsync(ns, key, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException) when (CanServeStale(ns, lookup))
+        {
+            SidecarLog.ServedStale(logger, ns.Name);
+            return FromEntry(lookup.Entry!, stale: true);
+        }
+
+        if (lookup.Lease == LeaseState.Granted)
+        {
+            // A caller that joined another's load still fills under its own lease: the fill is
+            // version-guarded, and it releases the lease instead of leaving it to time out.
+            await TryFillAsync(ns, key, record, leaseToken!, cancellationToken).ConfigureAwait(false);
+        }
+
+        return FromRecord(record);
+    }
+
+    private async Task<CacheLookup> LookupOrMissAsync(NamespacePolicy ns, string key, string? leaseToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await cache.LookupAsync(ns, key, leaseToken, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheUnavailableException ex)
+        {
+            if (!ns.HasStore)
+            {
+                // A pure cache has nothing to fall back to.
+                throw new SidecarUnavailableException($"The cache tier is unavailable and namespace '{ns.Name}' has no store.", ex);
+            }
+
+            SidecarLog.CacheFallback(logger, ns.Name, ex.Message);
+            return new CacheLookup(LookupState.Miss, null, LeaseState.NotRequested);
+        }
+    }
+
+    private async Task<ReadResult?> WaitForFillAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    {
+        var deadline = TimeSpan.FromTicks(ns.LeaseTtl.Ticks / 10);
+        var waited = TimeSpan.Zero;
+        while (waited < deadline)
+        {
+            await Task.Delay(FillPollInterval, cancellationToken).ConfigureAwait(false);
+            waited += FillPollInterval;
+            var lookup = await LookupOrMissAsync(ns, key, leaseToken: null, cancellationToken).ConfigureAwait(false);
+            if (lookup.State == LookupState.Hit)
+            {
+                return FromEntry(lookup.Entry!, stale: false);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task TryFillAsync(NamespacePolicy ns, string key, StoredRecord? record, string leaseToken, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        CacheEntry entry;
+        if (record is null)
+        {
+            if (ns.NegativeTtl <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            entry = CacheEntry.Negative(now + ns.NegativeTtl);
+        }
+        else
+        {
+            entry = new CacheEntry(record.Value, record.ContentType, record.Version, false, now + EntryTtl.For(ns, null));
+        }
+
+        try
+        {
+            await cache.FillAsync(ns, key, entry, leaseToken, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheUnavailableException ex)
+        {
+            SidecarLog.CacheFallback(logger, ns.Name, ex.Message);
+        }
+    }
+
+    private bool CanServeStale(NamespacePolicy ns, CacheLookup lookup) =>
+        ns.OnStoreDown == StoreDownBehavior.ServeStale
+        && lookup is { State: LookupState.Expired, Entry: { } entry }
+        && time.GetUtcNow() - entry.ExpiresAt <= ns.StaleWindow;
+
+    private ReadResult FromEntry(CacheEntry entry, bool stale)
+    {
+        if (entry.IsNegative)
+        {
+            return ReadResult.NotFound(ReadSource.Cache);
+        }
+
+        var remaining = entry.ExpiresAt - time.GetUtcNow();
+        return new ReadResult(true, entry.Value, entry.ContentType, entry.Version, ReadSource.Cache, stale, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+    }
+
+    private static ReadResult FromRecord(StoredRecord? record) => record is null
+        ? ReadResult.NotFound(ReadSource.Store)
+        : new ReadResult(true, record.Value, record.ContentType, record.Version, ReadSource.Store, false, null);
+}
+
+/// <summary>Neither the cache nor the store can serve this operation.</summary>
+internal sealed class SidecarUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Entry TTLs: the caller's override or the namespace TTL, plus jitter so entries filled together do not expire together.</summary>
+internal static class EntryTtl
+{
+    public static TimeSpan For(NamespacePolicy ns, TimeSpan? overrideTtl)
+    {
+        var ttl = overrideTtl ?? ns.Ttl;
+        if (ns.TtlJitter > TimeSpan.Zero)
+        {
+            ttl += TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * ns.TtlJitter.Ticks));
+        }
+
+        return ttl;
+    }
+}

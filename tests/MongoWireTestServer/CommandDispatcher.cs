@@ -1,0 +1,268 @@
+using MongoDB.Bson;
+
+namespace CacheSidecar.Testing.MongoWire;
+
+/// <summary>
+/// Turns a command document into a reply document. This file: dispatch, the handshake and the
+/// administrative commands. Reads and writes live in the other two parts of this class.
+/// Every command runs under the store lock, so each one is atomic.
+/// </summary>
+internal sealed partial class CommandDispatcher(InMemoryStore store)
+{
+    /// <summary>Advertised as MongoDB 6.0 (wire version 17): new enough for driver 3.x, old enough to need nothing exotic.</summary>
+    public const int MaxWireVersion = 17;
+
+    private const int MaxBsonObjectSize = 16 * 1024 * 1024;
+
+    private readonly InMemoryStore _store = store;
+
+    /// <summary>The command name is the first element's name, as on the real server.</summary>
+    public static string CommandName(BsonDocument command) =>
+        command.ElementCount > 0 ? command.GetElement(0).Name : "";
+
+    /// <summary>Handshake commands are never delayed by <c>ResponseDelay</c>, so the driver keeps seeing the server as up.</summary>
+    public static bool IsHandshake(string name) => name is "hello" or "isMaster" or "ismaster" or "ping";
+
+    public BsonDocument Execute(BsonDocument command, int connectionId)
+    {
+        string name = CommandName(command);
+        try
+        {
+            string db = command.GetValue("$db", "admin").AsString;
+            lock (_store.SyncRoot)
+            {
+                return name switch
+                {
+                    "hello" or "isMaster" or "ismaster" => Hello(connectionId),
+                    "ping" or "endSessions" => Ok(),
+                    "buildInfo" or "buildinfo" => BuildInfo(),
+                    "listDatabases" => ListDatabases(command),
+                    "listCollections" => ListCollections(db, command),
+                    "create" => Create(db, command),
+                    "drop" => Drop(db, command),
+                    "dropDatabase" => DropDatabase(db),
+                    "createIndexes" => CreateIndexes(db, command),
+                    "listIndexes" => ListIndexes(db, command),
+                    "dropIndexes" => DropIndexes(db, command),
+                    "find" => Find(db, command),
+                    "getMore" => GetMore(command),
+                    "killCursors" => KillCursors(command),
+                    "count" => Count(db, command),
+                    "aggregate" => Aggregate(db, command),
+                    "insert" => Insert(db, command),
+                    "update" => Update(db, command),
+                    "delete" => Delete(db, command),
+                    "findAndModify" or "findandmodify" => FindAndModify(db, command),
+                    _ => throw new MongoServerError(ErrorCodes.CommandNotFound,
+                        $"no such command: '{name}' (the MongoDB wire test server supports only the commands listed in its README)"),
+                };
+            }
+        }
+        catch (MongoServerError error)
+        {
+            return ErrorReply(error);
+        }
+        catch (Exception error) when (error is InvalidCastException or KeyNotFoundException or ArgumentException or FormatException or OverflowException)
+        {
+            // A field of the wrong type or a missing required field: the client sent a malformed command.
+            return ErrorReply(MongoServerError.BadValue($"malformed '{name}' command: {error.Message}"));
+        }
+        catch (Exception error)
+        {
+            // A bug in this server: say so loudly instead of dropping the connection.
+            return ErrorReply(new MongoServerError(ErrorCodes.InternalError, $"MongoDB wire test server failed on '{name}': {error}"));
+        }
+    }
+
+    /// <summary>Drops open cursors; called on <c>StopAsync</c>, as a restarted mongod forgets its cursors.</summary>
+    public void ForgetCursors()
+    {
+        lock (_store.SyncRoot)
+        {
+            _cursors.Clear();
+        }
+    }
+
+    private static BsonDocument Ok(BsonDocument? fields = null)
+    {
+        BsonDocument reply = fields ?? [];
+        reply["ok"] = 1.0;
+        return reply;
+    }
+
+    private static BsonDocument ErrorReply(MongoServerError error)
+    {
+        var reply = new BsonDocument
+        {
+            { "ok", 0.0 },
+            { "errmsg", error.Message },
+            { "code", error.Code },
+            { "codeName", ErrorCodes.Name(error.Code) },
+        };
+        return error.Details is null ? reply : reply.Merge(error.Details);
+    }
+
+    // No setName (standalone, so no transactions), no logicalSessionTimeoutMinutes (no sessions,
+    // hence no lsid/txnNumber/retryable writes), no topologyVersion (the driver polls instead of
+    // streaming hello), no compression.
+    private static BsonDocument Hello(int connectionId) => new()
+    {
+        { "ismaster", true },
+        { "isWritablePrimary", true },
+        { "helloOk", true },
+        { "maxBsonObjectSize", MaxBsonObjectSize },
+        { "maxMessageSizeBytes", 48_000_000 },
+        { "maxWriteBatchSize", 100_000 },
+        { "localTime", DateTime.UtcNow },
+        { "connectionId", connectionId },
+        { "minWireVersion", 0 },
+        { "maxWireVersion", MaxWireVersion },
+        { "readOnly", false },
+        { "ok", 1.0 },
+    };
+
+    private static BsonDocument BuildInfo() => Ok(new BsonDocument
+    {
+        { "version", "6.0.0" },
+        { "versionArray", new BsonArray { 6, 0, 0, 0 } },
+        { "gitVersion", "mongo-wire-test-server" },
+        { "bits", 64 },
+        { "maxBsonObjectSize", MaxBsonObjectSize },
+    });
+
+    private BsonDocument ListDatabases(BsonDocument command)
+    {
+        bool nameOnly = command.GetValue("nameOnly", false).ToBoolean();
+        BsonDocument filter = DocumentOrEmpty(command, "filter");
+        var databases = new BsonArray();
+        foreach (string name in _store.DatabaseNames.ToList())
+        {
+            // Like MongoDB, a database exists only while it holds a collection.
+            if (!_store.Collections(name).Any())
+            {
+                continue;
+            }
+
+            BsonDocument info = nameOnly
+                ? new BsonDocument("name", name)
+                : new BsonDocument { { "name", name }, { "sizeOnDisk", 0L }, { "empty", false } };
+            if (QueryMatcher.Matches(info, filter))
+            {
+                databases.Add(info);
+            }
+        }
+
+        return Ok(nameOnly ? new BsonDocument("databases", databases) : new BsonDocument { { "databases", databases }, { "totalSize", 0L } });
+    }
+
+    private BsonDocument ListCollections(string db, BsonDocument command)
+    {
+        bool nameOnly = command.GetValue("nameOnly", false).ToBoolean();
+        BsonDocument filter = DocumentOrEmpty(command, "filter");
+        var infos = new List<BsonDocument>();
+        foreach (string name in _store.Collections(db).Select(c => c.Key))
+        {
+            BsonDocument info = nameOnly
+                ? new BsonDocument { { "name", name }, { "type", "collection" } }
+                : new BsonDocument
+                {
+                    { "name", name },
+                    { "type", "collection" },
+                    { "options", new BsonDocument() },
+                    { "info", new BsonDocument("readOnly", false) },
+                };
+            if (QueryMatcher.Matches(info, filter))
+            {
+                infos.Add(info);
+            }
+        }
+
+        return CursorReply(0, $"{db}.$cmd.listCollections", "firstBatch", infos);
+    }
+
+    private BsonDocument Create(string db, BsonDocument command)
+    {
+        string collection = command[0].AsString;
+        _store.GetOrCreate(db, collection, out bool created);
+        return created
+            ? Ok()
+            : throw new MongoServerError(ErrorCodes.NamespaceExists, $"Collection {db}.{collection} already exists.");
+    }
+
+    private BsonDocument Drop(string db, BsonDocument command)
+    {
+        string collection = command[0].AsString;
+        int indexes = _store.Find(db, collection)?.Indexes.Count ?? 0;
+
+        // The real server answers 26 "ns not found"; the driver's DropCollection ignores exactly that.
+        return _store.Drop(db, collection)
+            ? Ok(new BsonDocument { { "nIndexesWas", indexes }, { "ns", $"{db}.{collection}" } })
+            : throw new MongoServerError(ErrorCodes.NamespaceNotFound, "ns not found");
+    }
+
+    private BsonDocument DropDatabase(string db)
+    {
+        _store.DropDatabase(db);
+        return Ok(new BsonDocument("dropped", db));
+    }
+
+    private BsonDocument CreateIndexes(string db, BsonDocument command)
+    {
+        CollectionData data = _store.GetOrCreate(db, command[0].AsString, out bool created);
+        int before = data.Indexes.Count;
+        foreach (BsonDocument spec in command["indexes"].AsBsonArray.Select(v => v.AsBsonDocument))
+        {
+            if (!spec.Contains("key") || !spec.Contains("name"))
+            {
+                throw MongoServerError.BadValue("index specification needs 'key' and 'name'");
+            }
+
+            // Recorded only: the test server enforces nothing but the implicit unique _id index.
+            if (!data.Indexes.Exists(i => i["name"] == spec["name"]))
+            {
+                data.Indexes.Add(new BsonDocument("v", 2).Merge(spec));
+            }
+        }
+
+        return Ok(new BsonDocument
+        {
+            { "numIndexesBefore", before },
+            { "numIndexesAfter", data.Indexes.Count },
+            { "createdCollectionAutomatically", created },
+        });
+    }
+
+    private BsonDocument ListIndexes(string db, BsonDocument command)
+    {
+        string collection = command[0].AsString;
+        CollectionData data = _store.Find(db, collection)
+            ?? throw new MongoServerError(ErrorCodes.NamespaceNotFound, $"ns does not exist: {db}.{collection}");
+        return CursorReply(0, $"{db}.{collection}", "firstBatch", data.Indexes.Select(i => i.DeepClone().AsBsonDocument).ToList());
+    }
+
+    private BsonDocument DropIndexes(string db, BsonDocument command)
+    {
+        string collection = command[0].AsString;
+        CollectionData data = _store.Find(db, collection)
+            ?? throw new MongoServerError(ErrorCodes.NamespaceNotFound, $"ns not found {db}.{collection}");
+        int before = data.Indexes.Count;
+        BsonValue index = command.GetValue("index", "*");
+        data.Indexes.RemoveAll(i => i["name"] != "_id_" && (index == "*" || i["name"] == index || i["key"] == index));
+        return Ok(new BsonDocument("nIndexesWas", before));
+    }
+
+    private static BsonDocument DocumentOrEmpty(BsonDocument command, string field) =>
+        command.GetValue(field, BsonNull.Value) is BsonDocument document ? document : [];
+
+    private static BsonDocument CursorReply(long cursorId, string ns, string batchName, List<BsonDocument> batch) => Ok(new BsonDocument
+    {
+        {
+            "cursor", new BsonDocument
+            {
+                { batchName, new BsonArray(batch) },
+                { "id", new BsonInt64(cursorId) },
+                { "ns", ns },
+            }
+        },
+    });
+}

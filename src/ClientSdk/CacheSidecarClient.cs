@@ -1,0 +1,129 @@
+using CacheSidecar.Contracts.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace CacheSidecar.Client;
+
+/// <summary>
+/// Typed client for the CacheSidecar. Thin by design: one method per RPC, values serialized
+/// with <see cref="ICacheValueSerializer"/>, a default deadline on every call, and failures
+/// surfaced as <see cref="CacheSidecarException"/> carrying the gRPC status.
+/// </summary>
+public sealed class CacheSidecarClient
+{
+    private readonly Cache.CacheClient _client;
+    private readonly CacheSidecarClientOptions _options;
+
+    /// <summary>Creates a client over generated stubs (usually from DI, see <c>AddCacheSidecarClient</c>).</summary>
+    public CacheSidecarClient(Cache.CacheClient client, IOptions<CacheSidecarClientOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        _client = client;
+        _options = options.Value;
+    }
+
+    /// <summary>The generated stub, for calls this wrapper does not cover.</summary>
+    public Cache.CacheClient Raw => _client;
+
+    /// <summary>Reads one key; null when it does not exist.</summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
+    public async Task<CacheItem<T>?> GetAsync<T>(string @namespace, string key, CancellationToken cancellationToken = default)
+    {
+        var response = await Call(options => _client.GetAsync(new GetRequest { Namespace = @namespace, Key = key }, options), cancellationToken).ConfigureAwait(false);
+        return ToItem<T>(response);
+    }
+
+    /// <summary>Reads many keys of one namespace in one call; one entry per key, in order (null where missing).</summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
+    public async Task<IReadOnlyList<CacheItem<T>?>> BatchGetAsync<T>(string @namespace, IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    {
+        var request = new BatchGetRequest { Namespace = @namespace };
+        request.Keys.AddRange(keys);
+        var response = await Call(options => _client.BatchGetAsync(request, options), cancellationToken).ConfigureAwait(false);
+        return response.Items.Select(item => ToItem<T>(item.Result)).ToList();
+    }
+
+    /// <summary>Writes one key through the namespace's strategy.</summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with an error status (e.g. <c>FailedPrecondition</c> for an etag mismatch).</exception>
+    public async Task<PutResult> PutAsync<T>(string @namespace, string key, T value, PutOptions? putOptions = null, CancellationToken cancellationToken = default)
+    {
+        var request = new PutRequest
+        {
+            Namespace = @namespace,
+            Key = key,
+            Value = UnsafeByteOperations.UnsafeWrap(_options.Serializer.Serialize(value)),
+            ContentType = _options.Serializer.ContentType,
+            IfMatch = putOptions?.IfMatch ?? string.Empty,
+        };
+        if (putOptions?.Ttl is { } ttl)
+        {
+            request.Ttl = Duration.FromTimeSpan(ttl);
+        }
+
+        var response = await Call(options => _client.PutAsync(request, options), cancellationToken).ConfigureAwait(false);
+        return new PutResult(response.Etag, response.Persisted, response.Queued);
+    }
+
+    /// <summary>Deletes one key from the store and the cache; returns whether it existed.</summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
+    public async Task<bool> DeleteAsync(string @namespace, string key, string? ifMatch = null, CancellationToken cancellationToken = default)
+    {
+        var request = new DeleteRequest { Namespace = @namespace, Key = key, IfMatch = ifMatch ?? string.Empty };
+        var response = await Call(options => _client.DeleteAsync(request, options), cancellationToken).ConfigureAwait(false);
+        return response.Deleted;
+    }
+
+    /// <summary>Drops the cache entries of <paramref name="keys"/> (the store is untouched); returns how many were cached.</summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
+    public async Task<int> InvalidateAsync(string @namespace, IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    {
+        var request = new InvalidateRequest { Namespace = @namespace };
+        request.Keys.AddRange(keys);
+        var response = await Call(options => _client.InvalidateAsync(request, options), cancellationToken).ConfigureAwait(false);
+        return response.Invalidated;
+    }
+
+    /// <summary>Drops every cache entry of the namespace in O(1); the store is untouched.</summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
+    public async Task InvalidateNamespaceAsync(string @namespace, CancellationToken cancellationToken = default) =>
+        await Call(options => _client.InvalidateAsync(new InvalidateRequest { Namespace = @namespace, WholeNamespace = true }, options), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The effective policy of every namespace.</summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
+    public async Task<IReadOnlyList<NamespacePolicy>> ListNamespacesAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await Call(options => _client.ListNamespacesAsync(new ListNamespacesRequest(), options), cancellationToken).ConfigureAwait(false);
+        return response.Namespaces;
+    }
+
+    private CacheItem<T>? ToItem<T>(GetResponse response) => response.Found
+        ? new CacheItem<T>(
+            _options.Serializer.Deserialize<T>(response.Value.Span, response.ContentType),
+            response.Etag,
+            response.Source,
+            response.Stale,
+            response.TtlRemaining?.ToTimeSpan())
+        : null;
+
+    private async Task<TResponse> Call<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken)
+    {
+        Metadata? headers = null;
+        if (_options.BearerToken is { Length: > 0 } token)
+        {
+            headers = new Metadata { { "authorization", "Bearer " + token } };
+        }
+
+        var options = new CallOptions(headers, DateTime.UtcNow + _options.DefaultDeadline, cancellationToken);
+        try
+        {
+            return await call(options).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            throw new CacheSidecarException(ex);
+        }
+    }
+}

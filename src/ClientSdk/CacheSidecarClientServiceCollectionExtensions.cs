@@ -1,0 +1,32 @@
+using CacheSidecar.Contracts.V1;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CacheSidecar.Client;
+
+/// <summary>DI registration of <see cref="CacheSidecarClient"/>.</summary>
+public static class CacheSidecarClientServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="CacheSidecarClient"/> and the generated <c>Cache.CacheClient</c> on
+    /// Grpc.Net.ClientFactory (pooled HTTP/2 connections). Returns the client builder so callers
+    /// can add handlers, e.g. Polly resilience.
+    /// </summary>
+    /// <example><code>
+    /// services.AddCacheSidecarClient(o => o.Address = new Uri("http://127.0.0.1:50051"));
+    /// var item = await client.GetAsync&lt;User&gt;("users", "42");
+    /// </code></example>
+    public static IHttpClientBuilder AddCacheSidecarClient(this IServiceCollection services, Action<CacheSidecarClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<CacheSidecarClientOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddTransient<CacheSidecarClient>();
+        return services.AddGrpcClient<Cache.CacheClient>((sp, grpc) => grpc.Address = sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value.Address);
+    }
+}

@@ -1,0 +1,89 @@
+using CacheSidecar.Configuration;
+using CacheSidecar.Store;
+
+namespace CacheSidecar.Tests.Infrastructure;
+
+/// <summary>
+/// Wraps the real store (over a real socket) to count calls and to open the exact timing
+/// windows the strategy sentences are about: a loader paused between its read and its fill,
+/// a slow store for deadline and stampede tests.
+/// </summary>
+internal sealed class InstrumentedStore(IRecordStore inner) : IRecordStore
+{
+    private int _loads;
+    private int _loadManys;
+    private int _writes;
+    private int _cancelledLoads;
+
+    public string Description => inner.Description;
+
+    public int Loads => Volatile.Read(ref _loads);
+
+    public int LoadManys => Volatile.Read(ref _loadManys);
+
+    public int Writes => Volatile.Read(ref _writes);
+
+    public int CancelledLoads => Volatile.Read(ref _cancelledLoads);
+
+    /// <summary>Delay before each load reaches the store (observes the caller's cancellation).</summary>
+    public TimeSpan LoadDelay { get; set; }
+
+    /// <summary>Awaited after a load has read the store and before it returns its (possibly old) result.</summary>
+    public Func<string, Task>? AfterLoadRead { get; set; }
+
+    public async Task<StoredRecord?> LoadAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _loads);
+        await DelayAsync(cancellationToken);
+        var record = await inner.LoadAsync(ns, key, cancellationToken);
+        if (AfterLoadRead is { } hook)
+        {
+            await hook(key);
+        }
+
+        return record;
+    }
+
+    public async Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _loadManys);
+        await DelayAsync(cancellationToken);
+        return await inner.LoadManyAsync(ns, keys, cancellationToken);
+    }
+
+    public Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.UpsertIfNewerAsync(ns, key, record, cancellationToken);
+    }
+
+    public Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record, long expectedVersion, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.ReplaceIfVersionAsync(ns, key, record, expectedVersion, cancellationToken);
+    }
+
+    public Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.DeleteAsync(ns, key, expectedVersion, cancellationToken);
+    }
+
+    private async Task DelayAsync(CancellationToken cancellationToken)
+    {
+        if (LoadDelay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(LoadDelay, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Increment(ref _cancelledLoads);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+namespace CacheSidecar.Tests.Infrastructure;
+
+/// <summary>The namespaces every in-process test host is configured with (one per behaviour under test).</summary>
+internal static class TestNamespaces
+{
+    public const string CacheAside = "ca";
+    public const string CacheAsideJitter = "ca-jitter";
+    public const string WriteThrough = "wt";
+    public const string Ttl = "ttl";
+    public const string PureCache = "pure";
+    public const string ObjectIds = "oid";
+    public const string Small = "small";
+    public const string ServeStale = "stale";
+
+    public static readonly TimeSpan DefaultTtl = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Jitter = TimeSpan.FromMinutes(1);
+
+    public static Dictionary<string, string?> Settings() => new()
+    {
+        [$"Sidecar:Namespaces:{CacheAside}:Strategy"] = "CacheAside",
+        [$"Sidecar:Namespaces:{CacheAside}:Ttl"] = "00:10:00",
+        [$"Sidecar:Namespaces:{CacheAside}:NegativeTtl"] = "00:00:30",
+        [$"Sidecar:Namespaces:{CacheAside}:Collection"] = "ca_items",
+
+        [$"Sidecar:Namespaces:{CacheAsideJitter}:Strategy"] = "CacheAside",
+        [$"Sidecar:Namespaces:{CacheAsideJitter}:Ttl"] = "00:10:00",
+        [$"Sidecar:Namespaces:{CacheAsideJitter}:TtlJitter"] = "00:01:00",
+        [$"Sidecar:Namespaces:{CacheAsideJitter}:Collection"] = "ca_items",
+
+        [$"Sidecar:Namespaces:{WriteThrough}:Strategy"] = "WriteThrough",
+        [$"Sidecar:Namespaces:{WriteThrough}:Ttl"] = "00:10:00",
+        [$"Sidecar:Namespaces:{WriteThrough}:NegativeTtl"] = "00:00:30",
+        [$"Sidecar:Namespaces:{WriteThrough}:Collection"] = "wt_items",
+
+        [$"Sidecar:Namespaces:{Ttl}:Strategy"] = "Ttl",
+        [$"Sidecar:Namespaces:{Ttl}:Ttl"] = "00:10:00",
+        [$"Sidecar:Namespaces:{Ttl}:Collection"] = "ttl_items",
+
+        [$"Sidecar:Namespaces:{PureCache}:Strategy"] = "Ttl",
+        [$"Sidecar:Namespaces:{PureCache}:Ttl"] = "00:10:00",
+
+        [$"Sidecar:Namespaces:{ObjectIds}:Strategy"] = "CacheAside",
+        [$"Sidecar:Namespaces:{ObjectIds}:IdType"] = "ObjectId",
+        [$"Sidecar:Namespaces:{ObjectIds}:Collection"] = "oid_items",
+
+        [$"Sidecar:Namespaces:{Small}:Strategy"] = "CacheAside",
+        [$"Sidecar:Namespaces:{Small}:MaxKeyBytes"] = "16",
+        [$"Sidecar:Namespaces:{Small}:MaxValueBytes"] = "64",
+        [$"Sidecar:Namespaces:{Small}:MaxTtl"] = "01:00:00",
+        [$"Sidecar:Namespaces:{Small}:Collection"] = "small_items",
+
+        [$"Sidecar:Namespaces:{ServeStale}:Strategy"] = "CacheAside",
+        [$"Sidecar:Namespaces:{ServeStale}:Ttl"] = "00:01:00",
+        [$"Sidecar:Namespaces:{ServeStale}:OnStoreDown"] = "ServeStale",
+        [$"Sidecar:Namespaces:{ServeStale}:StaleWindow"] = "00:05:00",
+        [$"Sidecar:Namespaces:{ServeStale}:Collection"] = "stale_items",
+    };
+
+    /// <summary>A key no other test uses.</summary>
+    public static string UniqueKey(string hint = "k") => $"{hint}-{Guid.NewGuid():N}";
+}

@@ -99,9 +99,10 @@ public sealed class RedisClusterProcessTests(ClusterFixture fixture) : IClassFix
         Assert.NotNull(result);
         Assert.Equal(["Ada", "ada@example.org"], result);
 
-        // Proof that this really is cluster mode: keys in different slots are refused.
-        await Assert.ThrowsAnyAsync<RedisException>(
+        // Proof that this really is cluster mode: the client refuses keys in different slots.
+        var crossSlot = await Assert.ThrowsAsync<RedisCommandException>(
             () => db.ScriptEvaluateAsync(script, ["{a}:name", "{b}:email"], ["x", "y"]));
+        Assert.Contains("single slot", crossSlot.Message, StringComparison.Ordinal);
     }
 }
 

@@ -148,6 +148,24 @@ public sealed class RedisServerProcessTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task RestartAsync_on_a_running_server_stops_it_gracefully_first()
+    {
+        await using var server = await RedisServerProcess.StartAsync(new RedisServerOptions { Persistence = RedisPersistence.AofEverySec }, Ct);
+        await using (var redis = await ConnectAsync(server.EndPoint))
+        {
+            await redis.GetDatabase().StringSetAsync("k", "v");
+        }
+
+        var pidBefore = server.Pid;
+        await server.RestartAsync(Ct);
+
+        Assert.NotEqual(pidBefore, server.Pid);
+        Assert.False(IsRedisServerAlive(pidBefore));
+        await using var again = await ConnectAsync(server.EndPoint);
+        Assert.Equal("v", (string?)await again.GetDatabase().StringGetAsync("k"));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_caller_supplied_data_directory_is_used_and_kept_after_dispose()
     {
         var dataDirectory = Directory.CreateTempSubdirectory("redis-test-data-").FullName;

@@ -24,8 +24,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
 
     // Instances not yet disposed. Killed on ProcessExit so a test run that forgets DisposeAsync, or is ended with
     // SIGTERM, leaves no redis-server behind. (Nothing can help if the test host itself is SIGKILLed.)
-    private static readonly ConcurrentDictionary<RedisServerProcess, byte> Live = new();
-    private static readonly bool ExitHookInstalled = InstallExitHook();
+    private static readonly ConcurrentDictionary<RedisServerProcess, byte> Live = CreateRegistryKilledOnExit();
 
     private readonly RedisServerOptions _options;
     private readonly bool _ownsDataDirectory;
@@ -42,7 +41,6 @@ public sealed class RedisServerProcess : IAsyncDisposable
         DataDirectory = Path.GetFullPath(options.DataDirectory ?? Path.Combine(WorkingDirectory, "data"));
         Directory.CreateDirectory(DataDirectory);
         Live.TryAdd(this, 0);
-        Debug.Assert(ExitHookInstalled, "Touching a static field runs the type initializer, which installs the hook.");
     }
 
     /// <summary>The loopback port clients connect to; fixed for the instance's lifetime once started.</summary>
@@ -463,16 +461,17 @@ public sealed class RedisServerProcess : IAsyncDisposable
         }
     }
 
-    private static bool InstallExitHook()
+    private static ConcurrentDictionary<RedisServerProcess, byte> CreateRegistryKilledOnExit()
     {
+        var live = new ConcurrentDictionary<RedisServerProcess, byte>();
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            foreach (var server in Live.Keys)
+            foreach (var server in live.Keys)
             {
                 server.KillQuietly();
             }
         };
-        return true;
+        return live;
     }
 
     private enum LaunchOutcome

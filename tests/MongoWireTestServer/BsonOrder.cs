@@ -128,8 +128,8 @@ internal static class BsonOrder
 }
 
 /// <summary>
-/// Equality for the <c>_id</c> index, consistent with <see cref="BsonOrder"/>: 1, 1L and 1.0 are
-/// the same key, as they are in MongoDB's unique index.
+/// Equality for the <c>_id</c> index and <c>$in</c> lists, consistent with <see cref="BsonOrder"/>:
+/// 1, 1L and 1.0 are the same key, as they are in MongoDB's unique index.
 /// </summary>
 internal sealed class BsonIdComparer : IEqualityComparer<BsonValue>
 {
@@ -141,7 +141,9 @@ internal sealed class BsonIdComparer : IEqualityComparer<BsonValue>
     public int GetHashCode(BsonValue obj) => obj switch
     {
         _ when obj.IsNumeric => obj.ToDouble().GetHashCode(),
+        BsonNull or BsonUndefined => 0,
         BsonString s => string.GetHashCode(s.Value, StringComparison.Ordinal),
+        BsonSymbol s => string.GetHashCode(s.Name, StringComparison.Ordinal),
         BsonDocument d => d.Aggregate(17, (h, e) => HashCode.Combine(h, e.Name.GetHashCode(StringComparison.Ordinal), GetHashCode(e.Value))),
         BsonArray a => a.Aggregate(19, (h, v) => HashCode.Combine(h, GetHashCode(v))),
         _ => obj.GetHashCode(),

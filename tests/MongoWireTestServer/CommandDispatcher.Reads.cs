@@ -17,6 +17,7 @@ internal sealed partial class CommandDispatcher
     private BsonDocument Find(string db, BsonDocument command)
     {
         string collection = command[0].AsString;
+        RejectUnsupportedOptions(command, "collation");
         IEnumerable<BsonDocument> results = Query(db, collection, DocumentOrEmpty(command, "filter"), DocumentOrEmpty(command, "sort"));
         int skip = command.GetValue("skip", 0).ToInt32();
         int limit = command.GetValue("limit", 0).ToInt32();
@@ -82,6 +83,7 @@ internal sealed partial class CommandDispatcher
     /// <summary>The <c>count</c> command (EstimatedDocumentCount and legacy Count): query, skip, limit.</summary>
     private BsonDocument Count(string db, BsonDocument command)
     {
+        RejectUnsupportedOptions(command, "collation");
         IEnumerable<BsonDocument> matches = Query(db, command[0].AsString, DocumentOrEmpty(command, "query"), []);
         matches = matches.Skip(command.GetValue("skip", 0).ToInt32());
         int limit = Math.Abs(command.GetValue("limit", 0).ToInt32());
@@ -101,6 +103,7 @@ internal sealed partial class CommandDispatcher
         }
 
         string collection = command[0].AsString;
+        RejectUnsupportedOptions(command, "collation");
         IEnumerable<BsonDocument> documents = Query(db, collection, [], []);
         foreach (BsonValue stageValue in command["pipeline"].AsBsonArray)
         {
@@ -163,8 +166,8 @@ internal sealed partial class CommandDispatcher
     /// <summary>Matching documents (live, not copies) in sort order; an invalid filter fails even on an empty collection.</summary>
     private List<BsonDocument> Query(string db, string collection, BsonDocument filter, BsonDocument sort)
     {
-        List<BsonDocument> all = _store.Find(db, collection)?.Documents.ToList() ?? [];
-        return Sort(Filter(all, filter), sort);
+        List<BsonDocument> candidates = _store.Find(db, collection)?.Candidates(filter) ?? [];
+        return Sort(Filter(candidates, filter), sort);
     }
 
     private static List<BsonDocument> Filter(List<BsonDocument> documents, BsonDocument filter)
@@ -242,11 +245,13 @@ internal sealed partial class CommandDispatcher
             throw MongoServerError.BadValue($"Cannot do exclusion on field {excluded.First()} in inclusion projection");
         }
 
+        // {_id: 1} alone is an inclusion projection too; {_id: 0} alone is an exclusion.
+        bool inclusion = included.Count > 0 || (excluded.Count == 0 && includeId);
         var result = new BsonDocument();
         foreach (BsonElement element in document)
         {
             bool keep = element.Name == "_id" ? includeId
-                : included.Count > 0 ? included.Contains(element.Name)
+                : inclusion ? included.Contains(element.Name)
                 : !excluded.Contains(element.Name);
             if (keep)
             {

@@ -43,7 +43,6 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
                     "dropDatabase" => DropDatabase(db),
                     "createIndexes" => CreateIndexes(db, command),
                     "listIndexes" => ListIndexes(db, command),
-                    "dropIndexes" => DropIndexes(db, command),
                     "find" => Find(db, command),
                     "getMore" => GetMore(command),
                     "killCursors" => KillCursors(command),
@@ -238,17 +237,6 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
         CollectionData data = _store.Find(db, collection)
             ?? throw new MongoServerError(ErrorCodes.NamespaceNotFound, $"ns does not exist: {db}.{collection}");
         return CursorReply(0, $"{db}.{collection}", "firstBatch", data.Indexes.Select(i => i.DeepClone().AsBsonDocument).ToList());
-    }
-
-    private BsonDocument DropIndexes(string db, BsonDocument command)
-    {
-        string collection = command[0].AsString;
-        CollectionData data = _store.Find(db, collection)
-            ?? throw new MongoServerError(ErrorCodes.NamespaceNotFound, $"ns not found {db}.{collection}");
-        int before = data.Indexes.Count;
-        BsonValue index = command.GetValue("index", "*");
-        data.Indexes.RemoveAll(i => i["name"] != "_id_" && (index == "*" || i["name"] == index || i["key"] == index));
-        return Ok(new BsonDocument("nIndexesWas", before));
     }
 
     private static BsonDocument DocumentOrEmpty(BsonDocument command, string field) =>

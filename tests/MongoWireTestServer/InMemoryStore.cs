@@ -59,8 +59,26 @@ internal sealed class CollectionData(string ns)
 
     public int Count => _documents.Count;
 
-    /// <summary>Live view; callers copy (ToList) before modifying the collection.</summary>
-    public IEnumerable<BsonDocument> Documents => _documents.Values;
+    /// <summary>
+    /// The documents a filter can match, in natural order (live objects, a fresh list). An
+    /// <c>_id</c> equality or <c>$in</c> goes through the index, so keyed workloads stay O(1)
+    /// per statement; anything else scans. Callers still apply the whole filter.
+    /// </summary>
+    public List<BsonDocument> Candidates(BsonDocument filter)
+    {
+        BsonValue? id = filter.GetValue("_id", null);
+        IEnumerable<BsonValue>? keys = id switch
+        {
+            null => null,
+            BsonDocument { ElementCount: 1 } op when op.GetElement(0).Name == "$eq" => [op[0]],
+            BsonDocument { ElementCount: 1 } op when op.GetElement(0).Name == "$in" && op[0] is BsonArray values => values,
+            _ when QueryMatcher.IsOperatorDocument(id) => null,
+            _ => [id],
+        };
+        return keys is null
+            ? [.. _documents.Values]
+            : keys.Select(_documents.IndexOf).Where(i => i >= 0).Distinct().Order().Select(i => _documents.GetAt(i).Value).ToList();
+    }
 
     /// <summary>Inserts a document that already passed <see cref="StorageRules.Validate"/>; duplicate <c>_id</c> → E11000.</summary>
     public void Insert(BsonDocument document)

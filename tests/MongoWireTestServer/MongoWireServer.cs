@@ -15,7 +15,7 @@ namespace CacheSidecar.Testing.MongoWire;
 /// <para>Supported commands: <c>hello</c>, <c>isMaster</c>/<c>ismaster</c>, <c>ping</c>,
 /// <c>buildInfo</c>, <c>endSessions</c>, <c>listDatabases</c>, <c>listCollections</c>,
 /// <c>create</c>, <c>drop</c>, <c>dropDatabase</c>, <c>createIndexes</c>, <c>listIndexes</c>,
-/// <c>dropIndexes</c>, <c>find</c>, <c>getMore</c>, <c>killCursors</c>, <c>count</c>,
+/// <c>find</c>, <c>getMore</c>, <c>killCursors</c>, <c>count</c>,
 /// <c>aggregate</c> (<c>$match $sort $skip $limit $project $count</c>, constant-<c>_id</c>
 /// <c>$group</c> with <c>$sum</c>), <c>insert</c>, <c>update</c>, <c>delete</c>,
 /// <c>findAndModify</c>.</para>
@@ -39,6 +39,7 @@ public sealed class MongoWireServer : IAsyncDisposable
     private long _responseDelayTicks;
     private int _nextConnectionId;
     private int _nextReplyId;
+    private int _disposed;
 
     /// <summary>Creates a stopped server with empty storage; call <see cref="StartAsync"/>.</summary>
     public MongoWireServer() => _dispatcher = new CommandDispatcher(_store);
@@ -143,11 +144,14 @@ public sealed class MongoWireServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server. The instance cannot be restarted afterwards.</summary>
+    /// <summary>Stops the server (idempotent). The instance cannot be restarted afterwards.</summary>
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
-        _lifecycle.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await StopAsync();
+            _lifecycle.Dispose();
+        }
     }
 
     private async Task AcceptLoopAsync(TcpListener listener, CancellationToken stopping)
@@ -164,9 +168,9 @@ public sealed class MongoWireServer : IAsyncDisposable
                 connections.Add(ServeConnectionAsync(client, connectionId, stopping));
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            // Listener stopped.
+            // Listener stopped (InvalidOperationException: "Not listening" when Stop won the race).
         }
 
         await Task.WhenAll(connections);

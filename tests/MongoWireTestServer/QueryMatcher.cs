@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MongoDB.Bson;
 
 namespace CacheSidecar.Testing.MongoWire;
@@ -9,6 +10,8 @@ namespace CacheSidecar.Testing.MongoWire;
 /// </summary>
 internal static class QueryMatcher
 {
+    private static readonly ConditionalWeakTable<BsonArray, HashSet<BsonValue>> InSets = new();
+
     public static bool Matches(BsonDocument document, BsonDocument filter)
     {
         foreach (BsonElement clause in filter)
@@ -95,7 +98,9 @@ internal static class QueryMatcher
             throw MongoServerError.BadValue($"{op.Name} needs an array");
         }
 
-        return candidates.Select(c => EqualsAny(values, c)).ToList().Contains(true);
+        // The same filter instance is matched against every document: hash its list once.
+        HashSet<BsonValue> set = InSets.GetValue(candidates, c => new HashSet<BsonValue>(c, BsonIdComparer.Instance));
+        return values.Exists(set.Contains) || (values.Count == 0 && set.Contains(BsonNull.Value));
     }
 
     /// <summary>Equality as MongoDB does it: null also matches a missing field.</summary>

@@ -45,22 +45,6 @@ internal static class ErrorCodes
 /// </summary>
 internal sealed class MongoServerError : Exception
 {
-    public MongoServerError()
-        : this(ErrorCodes.InternalError, "internal error")
-    {
-    }
-
-    public MongoServerError(string message)
-        : this(ErrorCodes.BadValue, message)
-    {
-    }
-
-    public MongoServerError(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Code = ErrorCodes.InternalError;
-    }
-
     public MongoServerError(int code, string message)
         : base(message)
     {

@@ -275,6 +275,12 @@ internal static class UpdateApplier
             throw MongoServerError.BadValue($"An empty update path is not valid: '{path}'");
         }
 
+        // A leading "$x" is a plain (if unstorable) name: storage validation rejects it with 52.
+        if (parts.Skip(1).Any(p => p.StartsWith('$')))
+        {
+            throw MongoServerError.BadValue($"positional and $-prefixed update paths are not supported by the MongoDB wire test server: '{path}'");
+        }
+
         return parts;
     }
 }

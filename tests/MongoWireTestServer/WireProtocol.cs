@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
 using MongoDB.Bson;
+using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
+using MongoDB.Bson.Serialization.Serializers;
 
 namespace CacheSidecar.Testing.MongoWire;
 
@@ -161,9 +163,11 @@ internal static class WireProtocol
             throw new InvalidDataException($"BSON document length {length} runs past the message");
         }
 
-        using var stream = new MemoryStream(buffer, position, length, writable: false);
+        // The serializer directly, not BsonSerializer.Deserialize: half the cost per document,
+        // which shows on bulk writes of many thousand statements.
+        using var reader = new BsonBinaryReader(new MemoryStream(buffer, position, length, writable: false));
         position += length;
-        return BsonSerializer.Deserialize<BsonDocument>(stream);
+        return BsonDocumentSerializer.Instance.Deserialize(BsonDeserializationContext.CreateRoot(reader));
     }
 
     private static string ReadCString(byte[] buffer, ref int position)

@@ -50,8 +50,10 @@ internal sealed class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterc
         StoreUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
         CacheUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
         SidecarUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
-        // The deadline is the caller's wall-clock instant, so it is compared with the wall clock.
-        OperationCanceledException when context.Deadline <= DateTime.UtcNow.AddMilliseconds(50) =>
+        // The caller's own deadline fires a little before ours (ours starts when the request
+        // arrives), and its abort reaches us as a plain cancellation: a cancellation within a
+        // second of the deadline is the deadline. The deadline is a wall-clock instant.
+        OperationCanceledException when context.Deadline != DateTime.MaxValue && context.Deadline <= DateTime.UtcNow.AddSeconds(1) =>
             new Status(StatusCode.DeadlineExceeded, "The caller's deadline passed before the operation completed."),
         OperationCanceledException => new Status(StatusCode.Cancelled, "The call was cancelled."),
         _ => null,

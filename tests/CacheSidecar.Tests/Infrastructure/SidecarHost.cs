@@ -22,7 +22,16 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private GrpcChannel? _channel;
 
-    private SidecarHost(Dictionary<string, string?> settings) => _settings = settings;
+    private readonly bool _kestrel;
+
+    private SidecarHost(Dictionary<string, string?> settings, bool kestrel)
+    {
+        _settings = settings;
+        _kestrel = kestrel;
+    }
+
+    /// <summary>The address a real socket reaches the sidecar on (Kestrel mode only).</summary>
+    public Uri? KestrelAddress { get; private set; }
 
     /// <summary>Controls every TTL, lease and version clock in the sidecar. Starts at the real now.</summary>
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.FromTicks(10) };
@@ -33,21 +42,25 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
 
     public Cache.CacheClient Client => new(Channel);
 
-    public GrpcChannel Channel => _channel ??= GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
-    {
-        HttpHandler = Server.CreateHandler(),
-        MaxReceiveMessageSize = 64 * 1024 * 1024,
-        MaxSendMessageSize = 64 * 1024 * 1024,
-    });
+    public GrpcChannel Channel => _channel ??= KestrelAddress is { } address
+        ? GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024, MaxSendMessageSize = 64 * 1024 * 1024 })
+        : GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
+        {
+            HttpHandler = Server.CreateHandler(),
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            MaxSendMessageSize = 64 * 1024 * 1024,
+        });
 
     public CacheSidecarClient Sdk(Action<CacheSidecarClientOptions>? configure = null)
     {
-        var options = new CacheSidecarClientOptions { Address = Server.BaseAddress };
+        var options = new CacheSidecarClientOptions { Address = KestrelAddress ?? Server.BaseAddress };
         configure?.Invoke(options);
         return new CacheSidecarClient(Client, Options.Create(options));
     }
 
-    public static SidecarHost Start(string? redis, string? mongo, Action<Dictionary<string, string?>>? configure = null)
+    /// <param name="kestrel">Serve on a real loopback socket (HTTP/2 over TCP) instead of the in-memory test server,
+    /// for behaviour the test server does not reproduce (stream resets on deadlines).</param>
+    public static SidecarHost Start(string? redis, string? mongo, Action<Dictionary<string, string?>>? configure = null, bool kestrel = false)
     {
         var settings = TestNamespaces.Settings();
         settings["Sidecar:Redis:Configuration"] = redis ?? string.Empty;
@@ -56,8 +69,21 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
         settings["Sidecar:Mongo:ServerSelectionTimeout"] = "00:00:02";
         settings["Sidecar:Embedded:SqlitePath"] = Path.Combine(Path.GetTempPath(), $"cachesidecar-tests-{Guid.NewGuid():N}.db");
         configure?.Invoke(settings);
-        var host = new SidecarHost(settings);
-        _ = host.Server; // start now, so configuration errors surface here
+        var host = new SidecarHost(settings, kestrel);
+        if (kestrel)
+        {
+            settings["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0";
+            host.UseKestrel();
+            host.StartServer();
+            var addresses = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+            host.KestrelAddress = new Uri(addresses.First());
+        }
+        else
+        {
+            _ = host.Server; // start now, so configuration errors surface here
+        }
+
         return host;
     }
 

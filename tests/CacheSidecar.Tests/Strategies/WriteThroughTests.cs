@@ -117,7 +117,7 @@ public abstract class WriteThroughTests : IAsyncDisposable
         Assert.Equal(ValueSource.Cache, second.Source);
     }
 
-    private Configuration.NamespacePolicy Policy(string name)
+    private CacheSidecar.Configuration.NamespacePolicy Policy(string name)
     {
         _host.Services.GetRequiredService<NamespaceRegistry>().TryGet(name, out var policy);
         return policy;

@@ -1,0 +1,86 @@
+using CacheSidecar.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CacheSidecar.Tests.Configuration;
+
+/// <summary>DESIGN §3: a bad policy refuses to start with a message naming the namespace and the field.</summary>
+public sealed class PolicyValidationTests
+{
+    public static TheoryData<string, string, string> BadPolicies() => new()
+    {
+        { "Ttl", "-00:01:00", "Sidecar:Namespaces:broken:Ttl must be positive" },
+        { "Ttl", "00:00:00", "Sidecar:Namespaces:broken:Ttl must be positive" },
+        { "TtlJitter", "-00:00:01", "Sidecar:Namespaces:broken:TtlJitter must not be negative" },
+        { "NegativeTtl", "-00:00:01", "Sidecar:Namespaces:broken:NegativeTtl must not be negative" },
+        { "MaxKeyBytes", "0", "Sidecar:Namespaces:broken:MaxKeyBytes must be between" },
+        { "MaxValueBytes", "999999999", "Sidecar:Namespaces:broken:MaxValueBytes must be between" },
+        { "Partitions", "0", "Sidecar:Namespaces:broken:Partitions must be between" },
+        { "Collection", "system.users", "Sidecar:Namespaces:broken:Collection 'system.users' is not a valid collection name" },
+        { "Collection", "", "Sidecar:Namespaces:broken:Collection is required for the CacheAside strategy" },
+        { "Strategy", "WriteBehind", "Sidecar:Namespaces:broken:Strategy: WriteBehind is not available" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPolicies))]
+    public void A_bad_policy_refuses_to_start_naming_the_namespace_and_field(string field, string value, string expectedMessage)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings =>
+        {
+            settings["Sidecar:Namespaces:broken:Strategy"] = "CacheAside";
+            settings["Sidecar:Namespaces:broken:Collection"] = "broken_items";
+            settings[$"Sidecar:Namespaces:broken:{field}"] = value;
+        }));
+
+        Assert.Contains(error.Failures, failure => failure.StartsWith(expectedMessage, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_ttl_above_max_ttl_is_refused()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings =>
+        {
+            settings["Sidecar:Namespaces:broken:Collection"] = "broken_items";
+            settings["Sidecar:Namespaces:broken:Ttl"] = "02:00:00";
+            settings["Sidecar:Namespaces:broken:MaxTtl"] = "01:00:00";
+        }));
+
+        Assert.Contains(error.Failures, failure => failure.Contains("Sidecar:Namespaces:broken:Ttl (02:00:00) must not exceed MaxTtl", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_namespace_name_that_cannot_be_a_redis_hash_tag_is_refused()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings =>
+            settings["Sidecar:Namespaces:bad{name}:Ttl"] = "00:01:00"));
+
+        Assert.Contains(error.Failures, failure => failure.StartsWith("Sidecar:Namespaces:bad{name}: the namespace name", StringComparison.Ordinal));
+    }
+
+    /// <summary>Binds and validates the sidecar's options exactly as start-up does (ValidateOnStart runs the same validator).</summary>
+    private static CacheSidecar.Configuration.SidecarOptions Resolve(Action<Dictionary<string, string?>> configure)
+    {
+        var settings = new Dictionary<string, string?>();
+        configure(settings);
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .AddLogging();
+        services.AddCacheSidecar();
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<CacheSidecar.Configuration.SidecarOptions>>().Value;
+    }
+
+    [Fact]
+    public void Unset_fields_take_the_documented_defaults()
+    {
+        var policy = CacheSidecar.Configuration.NamespacePolicy.From("n", new CacheSidecar.Configuration.NamespaceOptions { Collection = "c" });
+
+        Assert.Equal(CacheSidecar.Configuration.CacheStrategy.CacheAside, policy.Strategy);
+        Assert.Equal(TimeSpan.FromMinutes(10), policy.Ttl);
+        Assert.Equal(TimeSpan.FromSeconds(30), policy.NegativeTtl);
+        Assert.Equal(512, policy.MaxKeyBytes);
+        Assert.Equal(1024 * 1024, policy.MaxValueBytes);
+        Assert.Equal(16, policy.Partitions);
+    }
+}

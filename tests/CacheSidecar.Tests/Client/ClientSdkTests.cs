@@ -1,0 +1,100 @@
+using CacheSidecar.Client;
+using CacheSidecar.Contracts.V1;
+using CacheSidecar.Tests.Infrastructure;
+using Grpc.Core;
+using static CacheSidecar.Tests.Infrastructure.TestNamespaces;
+
+namespace CacheSidecar.Tests.Client;
+
+/// <summary>The typed SDK over the in-process sidecar (real Redis, real store socket).</summary>
+public sealed class ClientSdkTests(RedisSingleFixture redis, MongoFixture mongo) : IAsyncDisposable
+{
+    private sealed record Cart(string Owner, int[] Items);
+
+    private readonly SidecarHost _host = SidecarHost.Start(redis.Configuration, mongo.ConnectionString, s => s["Sidecar:Auth:Token"] = "sdk-token", kestrel: true);
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+
+    [Fact]
+    public async Task Typed_put_get_batch_delete_and_invalidate_round_trip()
+    {
+        var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");
+        var keys = new[] { UniqueKey(), UniqueKey() };
+
+        var put = await sdk.PutAsync(WriteThrough, keys[0], new Cart("ada", [1, 2]));
+        var got = await sdk.GetAsync<Cart>(WriteThrough, keys[0]);
+        var batch = await sdk.BatchGetAsync<Cart>(WriteThrough, keys);
+        var invalidated = await sdk.InvalidateAsync(WriteThrough, keys);
+        var deleted = await sdk.DeleteAsync(WriteThrough, keys[0], put.ETag);
+
+        Assert.True(put.Persisted);
+        Assert.Equal("ada", got!.Value.Owner);
+        Assert.Equal([1, 2], got.Value.Items);
+        Assert.Equal(put.ETag, got.ETag);
+        Assert.Equal(ValueSource.Cache, got.Source);
+        Assert.NotNull(batch[0]);
+        Assert.Null(batch[1]);
+        Assert.Equal(2, invalidated); // the value, and the negative entry the batch cached for the missing key
+        Assert.True(deleted);
+        Assert.Null(await sdk.GetAsync<Cart>(WriteThrough, keys[0]));
+        await sdk.InvalidateNamespaceAsync(WriteThrough);
+        Assert.Contains(await sdk.ListNamespacesAsync(), n => n.Name == WriteThrough);
+    }
+
+    [Fact]
+    public async Task Failures_surface_as_an_exception_carrying_the_grpc_status()
+    {
+        var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");
+        var unauthenticated = _host.Sdk();
+
+        var notFound = await Assert.ThrowsAsync<CacheSidecarException>(() => sdk.GetAsync<Cart>("nope", "k"));
+        var conflict = await Assert.ThrowsAsync<CacheSidecarException>(() => sdk.PutAsync(CacheAside, UniqueKey(), new Cart("x", []), new PutOptions(IfMatch: "123")));
+        var noToken = await Assert.ThrowsAsync<CacheSidecarException>(() => unauthenticated.GetAsync<Cart>(CacheAside, "k"));
+
+        Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
+        Assert.Equal(StatusCode.FailedPrecondition, conflict.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, noToken.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_default_deadline_applies_to_every_call()
+    {
+        var sdk = _host.Sdk(o =>
+        {
+            o.BearerToken = "sdk-token";
+            o.DefaultDeadline = TimeSpan.FromMilliseconds(1);
+        });
+        _host.Store.LoadDelay = TimeSpan.FromSeconds(5);
+
+        var error = await Assert.ThrowsAsync<CacheSidecarException>(() => sdk.GetAsync<Cart>(CacheAside, UniqueKey()));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_custom_serializer_is_used_for_values_and_content_type()
+    {
+        var sdk = _host.Sdk(o =>
+        {
+            o.BearerToken = "sdk-token";
+            o.Serializer = new Utf8TextSerializer();
+        });
+        var key = UniqueKey();
+
+        await sdk.PutAsync(CacheAside, key, "plain text");
+        var read = await _host.Client.GetAsync(new GetRequest { Namespace = CacheAside, Key = key }, new Metadata { { "authorization", "Bearer sdk-token" } });
+
+        Assert.Equal("text/plain", read.ContentType);
+        Assert.Equal("plain text", read.Value.ToStringUtf8());
+        Assert.Equal("plain text", (await sdk.GetAsync<string>(CacheAside, key))!.Value);
+    }
+
+    private sealed class Utf8TextSerializer : ICacheValueSerializer
+    {
+        public string ContentType => "text/plain";
+
+        public byte[] Serialize<T>(T value) => System.Text.Encoding.UTF8.GetBytes(value?.ToString() ?? string.Empty);
+
+        public T Deserialize<T>(ReadOnlySpan<byte> data, string contentType) => (T)(object)System.Text.Encoding.UTF8.GetString(data);
+    }
+}

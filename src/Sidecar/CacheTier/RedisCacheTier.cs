@@ -25,7 +25,7 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
     private readonly ResiliencePipeline _breaker;
     private readonly ILogger<RedisCacheTier> _logger;
     private readonly ConcurrentDictionary<(string Ns, int Partition), NamespacePolicy> _missedInvalidations = new();
-    private int _replaying;
+    private readonly SemaphoreSlim _replayLock = new(1, 1);
 
     public RedisCacheTier(IOptions<SidecarOptions> options, TimeProvider time, ILogger<RedisCacheTier> logger)
     {
@@ -185,13 +185,18 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
         }
     }
 
+    /// <summary>
+    /// Bumps the generation of every partition whose invalidation was missed. Callers wait for a
+    /// replay already in progress, so no read runs ahead of the bump.
+    /// </summary>
     private async Task ReplayMissedInvalidationsAsync()
     {
-        if (_missedInvalidations.IsEmpty || Interlocked.Exchange(ref _replaying, 1) == 1)
+        if (_missedInvalidations.IsEmpty)
         {
             return;
         }
 
+        await _replayLock.WaitAsync().ConfigureAwait(false);
         try
         {
             var db = _connection.GetDatabase();
@@ -203,15 +208,18 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
                 bumped++;
             }
 
-            SidecarLog.MissedInvalidationsReplayed(_logger, bumped);
+            if (bumped > 0)
+            {
+                SidecarLog.MissedInvalidationsReplayed(_logger, bumped);
+            }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            // Still unreachable: the next restored connection or successful call tries again.
+            // Still unreachable: the next restored connection or call tries again.
         }
         finally
         {
-            Volatile.Write(ref _replaying, 0);
+            _replayLock.Release();
         }
     }
 
@@ -222,6 +230,11 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
             // Before anything is read from a Redis that missed invalidations, bump the partitions
             // they hit (a timeout-only outage raises no ConnectionRestored event).
             await ReplayMissedInvalidationsAsync().ConfigureAwait(false);
+            if (!_missedInvalidations.IsEmpty)
+            {
+                // Until the bump lands, this Redis may hold entries that should be gone: don't use it.
+                throw new CacheUnavailableException("The cache tier (Redis) still has undelivered invalidations.");
+            }
         }
 
         try
@@ -242,5 +255,9 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
         }
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _replayLock.Dispose();
+    }
 }

@@ -27,12 +27,6 @@ internal static class RedisKeyLayout
 
     public static string Tag(NamespacePolicy ns, int partition) => $"cs:{{{ns.Name}:{partition}}}";
 
-    public static RedisKey Entry(NamespacePolicy ns, string key) => $"{Tag(ns, PartitionOf(ns, key))}:e:{key}";
-
-    public static RedisKey Lease(NamespacePolicy ns, string key) => $"{Tag(ns, PartitionOf(ns, key))}:l:{key}";
-
-    public static RedisKey Generation(NamespacePolicy ns, string key) => Generation(ns, PartitionOf(ns, key));
-
     public static RedisKey Generation(NamespacePolicy ns, int partition) => $"{Tag(ns, partition)}:gen";
 
     /// <summary>Entry, lease and generation keys of one key: the KEYS of every per-key script.</summary>

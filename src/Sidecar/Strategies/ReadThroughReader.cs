@@ -27,9 +27,6 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
 
     private readonly SingleFlight<(string Ns, string Key), StoredRecord?> _loads = new();
 
-    /// <summary>Loads currently in flight in this sidecar.</summary>
-    public int LoadsInFlight => _loads.InFlight;
-
     public async Task<ReadResult> ReadAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
     {
         var leaseToken = ns.HasStore ? Guid.NewGuid().ToString("N") : null;

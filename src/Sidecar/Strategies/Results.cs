@@ -22,4 +22,5 @@ internal readonly record struct WriteResult(long Version, bool Persisted, bool Q
 internal readonly record struct DeleteResult(bool Deleted, bool Persisted, bool Queued);
 
 /// <summary>The caller's if-match etag is not the current version; nothing was written.</summary>
-internal sealed class PreconditionFailedException(string message) : Exception(message);
+internal sealed class PreconditionFailedException(string key, long expectedVersion)
+    : Exception($"Key '{key}' is not at etag '{CacheTier.Versions.ToEtag(expectedVersion)}'.");

@@ -30,7 +30,4 @@ internal sealed class SingleFlight<TKey, TResult>
             }
         }
     }
-
-    /// <summary>Number of loads in flight (for tests and metrics).</summary>
-    public int InFlight => _flights.Count;
 }

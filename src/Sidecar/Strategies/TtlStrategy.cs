@@ -30,7 +30,7 @@ internal sealed class TtlStrategy(ReadThroughReader reader, VersionedStoreWriter
         var entry = new CacheEntry(request.Value, request.ContentType, 0, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
         var result = await PureCache(() => cache.PutAssigningVersionAsync(ns, request.Key, entry, request.IfMatch, cancellationToken), ns).ConfigureAwait(false);
         return result.PreconditionFailed
-            ? throw new PreconditionFailedException($"Key '{request.Key}' is not at etag '{Versions.ToEtag(request.IfMatch!.Value)}'.")
+            ? throw new PreconditionFailedException(request.Key, request.IfMatch!.Value)
             : new WriteResult(result.Version, Persisted: true, Queued: false);
     }
 
@@ -45,7 +45,7 @@ internal sealed class TtlStrategy(ReadThroughReader reader, VersionedStoreWriter
 
         var (preconditionFailed, removed) = await PureCache(() => cache.DeleteIfMatchAsync(ns, key, ifMatch, cancellationToken), ns).ConfigureAwait(false);
         return preconditionFailed
-            ? throw new PreconditionFailedException($"Key '{key}' is not at etag '{Versions.ToEtag(ifMatch!.Value)}'.")
+            ? throw new PreconditionFailedException(key, ifMatch!.Value)
             : new DeleteResult(removed, Persisted: true, Queued: false);
     }
 

@@ -22,7 +22,7 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
             var outcome = await store.ReplaceIfVersionAsync(ns, request.Key, new StoredRecord(request.Value, request.ContentType, version), expected, cancellationToken).ConfigureAwait(false);
             return outcome == StoreWriteOutcome.Applied
                 ? version
-                : throw new PreconditionFailedException($"Key '{request.Key}' is not at etag '{Versions.ToEtag(expected)}'.");
+                : throw new PreconditionFailedException(request.Key, expected);
         }
 
         var lastKnown = 0L;
@@ -48,7 +48,7 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
     {
         var deleted = await store.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
         return ifMatch is not null && !deleted
-            ? throw new PreconditionFailedException($"Key '{key}' is not at etag '{Versions.ToEtag(ifMatch.Value)}'.")
+            ? throw new PreconditionFailedException(key, ifMatch.Value)
             : deleted;
     }
 }

@@ -69,8 +69,9 @@ internal sealed class SidecarProcess : IAsyncDisposable
         return sidecar;
     }
 
-    /// <summary>Waits (bounded) until the gRPC health service answers SERVING.</summary>
-    public async Task<TimeSpan> WaitUntilServingAsync(TimeSpan timeout)
+    /// <summary>Waits (bounded) until the gRPC health service answers SERVING (or, with
+    /// <paramref name="anyStatus"/>, answers at all: listening, with a dependency possibly down).</summary>
+    public async Task<TimeSpan> WaitUntilServingAsync(TimeSpan timeout, bool anyStatus = false)
     {
         var clock = Stopwatch.StartNew();
         using var channel = GrpcChannel.ForAddress(Address);
@@ -85,10 +86,15 @@ internal sealed class SidecarProcess : IAsyncDisposable
             try
             {
                 var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(1));
-                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                if (anyStatus || reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
                 {
                     return clock.Elapsed;
                 }
+            }
+            catch (Grpc.Core.RpcException ex) when (anyStatus && ex.StatusCode != Grpc.Core.StatusCode.Unavailable)
+            {
+                // It answered (a health check timed out on a dependency that is down on purpose).
+                return clock.Elapsed;
             }
             catch (Grpc.Core.RpcException)
             {
@@ -99,6 +105,26 @@ internal sealed class SidecarProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"The sidecar did not serve within {timeout}:\n{Output}");
+    }
+
+    public int Pid => _process.Id;
+
+    /// <summary>SIGKILL: the process gets no chance to finish anything (a crash, an OOM kill).</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>SIGTERM: what Kubernetes sends before the grace period runs out.</summary>
+    public void Terminate() => Signal("TERM");
+
+    /// <summary>SIGSTOP: freezes the process mid-whatever, so a test can look at its state and then kill it exactly there.</summary>
+    public void Freeze() => Signal("STOP");
+
+    /// <summary>SIGCONT: lets a frozen process run on.</summary>
+    public void Thaw() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

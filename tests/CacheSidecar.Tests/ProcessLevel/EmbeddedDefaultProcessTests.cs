@@ -37,6 +37,12 @@ public sealed class EmbeddedDefaultProcessTests
         Assert.Equal(put.ETag, second.ETag);
         Assert.Contains("Embedded default", sidecar.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(sqlite));
+
+        // §7: write-behind cannot be durable in-process, so it says so and behaves as write-through.
+        var queued = await client.PutAsync("events", key, new Profile("event", 1));
+        Assert.True(queued.Persisted);
+        Assert.False(queued.Queued);
+        Assert.Contains("Namespace events: write-behind cannot be durable on the in-process cache tier; it behaves as write-through", sidecar.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -49,8 +49,9 @@ try
 {
     return await WriteBehindCommand.RunAsync(options, stopping.Token);
 }
-catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+catch (Exception) when (stopping.IsCancellationRequested)
 {
+    // Cancellation surfaces as OperationCanceledException or, from a gRPC call, RpcException(Cancelled).
     await Console.Error.WriteLineAsync("Cancelled; nothing written to docs/benchmarks.md.");
     return 130;
 }

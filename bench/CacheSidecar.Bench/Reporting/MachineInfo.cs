@@ -80,7 +80,8 @@ internal sealed record MachineInfo(
             }
 
             // A dirty tree is worth knowing: the numbers are then not of that commit exactly.
-            var status = new ProcessStartInfo("git", ["-C", repositoryRoot, "status", "--porcelain", "--untracked-files=no"])
+            // docs/benchmarks.md itself is left out: every run rewrites it.
+            var status = new ProcessStartInfo("git", ["-C", repositoryRoot, "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)docs/benchmarks.md"])
             {
                 RedirectStandardOutput = true,
                 UseShellExecute = false,

@@ -15,7 +15,7 @@ internal static class Payload
     /// </summary>
     public static byte[] JsonValue { get; } = BuildJsonValue();
 
-    /// <summary>Keys "k000000".."k{count-1}".</summary>
+    /// <summary>Keys "&lt;prefix&gt;000000" … "&lt;prefix&gt;{count-1}", six digits.</summary>
     public static string[] Keys(string prefix, int count) =>
         Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"{prefix}{i:D6}")).ToArray();
 

@@ -145,7 +145,7 @@ internal static class WriteBehindReport
     {
         md.AppendLine("### Flusher throughput");
         md.AppendLine();
-        md.AppendLine(Inv($"Per batch size, in a fresh namespace and collection (`wbflush<BatchSize>`): sidecar A with `Sidecar__WriteBehind__RunFlushers=false` queues the documents (distinct keys, {options.Concurrency} callers; its Put rate is shown), A is killed, and sidecar B with flushers on and the same namespace configuration is started. The backlog is the sum of `XLEN cs:{{<ns>:<p>}}:log` over the {WriteBehindBacklog.Partitions} partitions, read from Redis every 10 ms. **drain** runs from the last poll that still saw the full backlog to the first that saw 0; docs/s = docs / drain. \"B launch → 0\" also counts B's process start."));
+        md.AppendLine(Inv($"Per batch size, in a fresh namespace and collection (`wbflush<BatchSize>`): sidecar A with `Sidecar__WriteBehind__RunFlushers=false` queues the documents (distinct keys, {options.Concurrency} callers; its Put rate is shown), A is killed, and sidecar B with flushers on and the same namespace configuration is started. The backlog is the sum of `XLEN cs:{{<ns>:<p>}}:log` over the {WriteBehindBacklog.Partitions} partitions, read from Redis every 10 ms. **drain** runs from the last poll that saw no flusher activity (full backlog and no entry delivered to a consumer, i.e. `XINFO GROUPS` pending = 0) to the first poll that saw backlog 0; docs/s = docs / drain. \"B launch → 0\" also counts B's process start. B is a fresh process, so the drain includes its first-use costs (MongoDB connections, JIT of the flush path); with the default document count they are a small share."));
         md.AppendLine();
         if (flush is null)
         {

@@ -12,7 +12,7 @@ namespace CacheSidecar.Bench.WriteBehind;
 /// <param name="Docs">Distinct keys Put (one document each).</param>
 /// <param name="QueueRate">Put/s while sidecar A queued them (no flusher running).</param>
 /// <param name="BacklogBefore">Sum of XLEN after the Puts; should equal <paramref name="Docs"/>.</param>
-/// <param name="Drain">From the last poll that still saw the full backlog to the first that saw 0.</param>
+/// <param name="Drain">From the last poll that saw no flusher activity to the first that saw backlog 0.</param>
 /// <param name="LaunchToEmpty">From starting sidecar B's process to backlog 0 (includes .NET start-up).</param>
 /// <param name="LaunchToServing">From starting sidecar B to its health answering SERVING.</param>
 /// <param name="DocsInStore">Documents in the collection afterwards, counted through the MongoDB driver.</param>
@@ -115,33 +115,43 @@ internal static class FlusherBenchmark
         return new FlushResult(batchSize, docs, docs / fill.TotalSeconds, backlogBefore, drain.Drain, drain.LaunchToEmpty, launchToServing, inStore, drain.Problem);
     }
 
+    /// <summary>
+    /// Polls until the backlog is 0. The drain starts at the last poll that saw no flusher activity
+    /// (full backlog, nothing delivered to a consumer) and ends at the first poll that saw 0, both
+    /// taken as the time the poll was sent; each end is exact to about one poll interval.
+    /// </summary>
     private static async Task<(TimeSpan? Drain, TimeSpan? LaunchToEmpty, string? Problem)> WaitForEmptyBacklogAsync(
         SidecarChild sidecar, StackExchange.Redis.IDatabase redis, string ns, long initial, CancellationToken cancellationToken)
     {
-        var lastFullAt = sidecar.Launched;    // last poll that still saw every document queued
+        var lastIdleAt = sidecar.Launched;
+        var started = false;
         var lastChangeAt = sidecar.Launched;
         var last = initial;
         while (true)
         {
             sidecar.ThrowIfExited();
+            var polledAt = Stopwatch.GetTimestamp();
             var backlog = await WriteBehindBacklog.ReadAsync(redis, ns);
-            var now = Stopwatch.GetTimestamp();
             if (backlog == 0)
             {
-                return (Stopwatch.GetElapsedTime(lastFullAt, now), Stopwatch.GetElapsedTime(sidecar.Launched, now), null);
+                return (Stopwatch.GetElapsedTime(lastIdleAt, polledAt), Stopwatch.GetElapsedTime(sidecar.Launched, polledAt), null);
             }
 
-            if (backlog >= initial)
+            if (!started)
             {
-                lastFullAt = now;
+                started = backlog < initial || await WriteBehindBacklog.DeliveredAsync(redis, ns) > 0;
+                if (!started)
+                {
+                    lastIdleAt = polledAt;
+                }
             }
 
             if (backlog != last)
             {
                 last = backlog;
-                lastChangeAt = now;
+                lastChangeAt = polledAt;
             }
-            else if (Stopwatch.GetElapsedTime(lastChangeAt, now) > NoProgressLimit)
+            else if (Stopwatch.GetElapsedTime(lastChangeAt, polledAt) > NoProgressLimit)
             {
                 return (null, null, $"backlog stuck at {backlog:N0} of {initial:N0} for {NoProgressLimit.TotalSeconds:0} s");
             }

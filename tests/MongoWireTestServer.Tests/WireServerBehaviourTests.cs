@@ -110,7 +110,7 @@ public sealed class WireServerBehaviourTests : IAsyncLifetime
         IMongoDatabase database = _client.GetDatabase("wire");
 
         var unknownCommand = await Assert.ThrowsAsync<MongoCommandException>(() =>
-            database.RunCommandAsync<BsonDocument>(new BsonDocument("collMod", "docs"), cancellationToken: Ct));
+            database.RunCommandAsync<BsonDocument>(new BsonDocument { { "distinct", "docs" }, { "key", "a" } }, cancellationToken: Ct));
         var unknownOperator = await Assert.ThrowsAsync<MongoCommandException>(() =>
             _collection.Find(new BsonDocument("name", new BsonDocument("$regex", "^a"))).ToListAsync(Ct));
         var unknownModifier = await Assert.ThrowsAsync<MongoWriteException>(() =>
@@ -162,7 +162,62 @@ public sealed class WireServerBehaviourTests : IAsyncLifetime
 
         var again = await Assert.ThrowsAsync<MongoCommandException>(() => database.CreateCollectionAsync("made", cancellationToken: Ct));
 
+        // MongoDB 6.0's answer; 7.0 would accept this repeat because the options are identical.
         Assert.Equal(48, again.Code);
+        Assert.Equal("Collection already exists. NS: wire.made", again.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task Create_refuses_validation_options_it_does_not_implement_and_then_creates_nothing()
+    {
+        IMongoDatabase database = _client.GetDatabase("wire");
+        var validator = BsonDocument.Parse("{ payload: { $ne: 'poison' } }");
+
+        async Task<MongoCommandException> Refused(BsonDocument options) =>
+            await Assert.ThrowsAsync<MongoCommandException>(() => database.RunCommandAsync<BsonDocument>(
+                new BsonDocument("create", "refused").AddRange(options), cancellationToken: Ct));
+
+        var moderate = await Refused(new BsonDocument { { "validator", validator }, { "validationLevel", "moderate" } });
+        var warn = await Refused(new BsonDocument { { "validator", validator }, { "validationAction", "warn" } });
+        var capped = await Refused(new BsonDocument { { "capped", true }, { "size", 4096 } });
+        // Built by hand: BsonDocument.Parse would read {$regex: ...} as a regex value, which the server compares by equality.
+        var regex = await Refused(new BsonDocument("validator", new BsonDocument("name", new BsonDocument("$regex", "^a"))));
+        var jsonSchema = await Refused(new BsonDocument("validator", BsonDocument.Parse("{ $jsonSchema: { required: ['a'] } }")));
+        var notADocument = await Refused(new BsonDocument("validator", "payload"));
+
+        Assert.All(new[] { moderate, warn, capped, regex, jsonSchema }, e => Assert.Equal(2, e.Code));
+        Assert.Contains("'moderate' is not supported", moderate.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(14, notADocument.Code); // TypeMismatch
+        Assert.DoesNotContain("refused", await (await database.ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_validation_failure_explains_the_failed_top_level_clauses_in_an_abridged_form()
+    {
+        // Not compared with a real MongoDB, whose details also carry reasons and considered values.
+        IMongoDatabase database = _client.GetDatabase("wire");
+        await database.CreateCollectionAsync("validated", new CreateCollectionOptions<BsonDocument>
+        {
+            Validator = BsonDocument.Parse("{ a: { $exists: true }, b: { $type: 'string', $ne: 'x' }, c: 1 }"),
+        }, Ct);
+
+        var error = await Assert.ThrowsAsync<MongoWriteException>(() => database.GetCollection<BsonDocument>("validated")
+            .InsertOneAsync(BsonDocument.Parse("{ _id: 7, a: 1, b: 'x', c: 2 }"), cancellationToken: Ct));
+
+        Assert.Equal(
+            BsonDocument.Parse("""
+                {
+                  failingDocumentId: 7,
+                  details: {
+                    operatorName: '$and',
+                    clausesNotSatisfied: [
+                      { index: 1, details: { operatorName: '$ne', specifiedAs: { b: { $type: 'string', $ne: 'x' } } } },
+                      { index: 2, details: { operatorName: '$eq', specifiedAs: { c: 1 } } }
+                    ]
+                  }
+                }
+                """),
+            error.WriteError.Details);
     }
 
     [Fact]

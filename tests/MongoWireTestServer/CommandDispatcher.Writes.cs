@@ -13,12 +13,13 @@ internal sealed partial class CommandDispatcher
     {
         CollectionData data = _store.GetOrCreate(db, command[0].AsString, out _);
         BsonArray documents = command["documents"].AsBsonArray;
+        bool bypass = BypassesValidation(command);
         int inserted = 0;
         BsonArray errors = RunStatements(command, documents.Count, i =>
         {
             // The command document is ours alone (freshly decoded), so it can be stored as is.
             BsonDocument document = StorageRules.WithIdFirst(documents[i].AsBsonDocument);
-            StorageRules.Validate(document);
+            CheckStorable(data, document, bypass);
             data.Insert(document);
             inserted++;
         });
@@ -29,6 +30,7 @@ internal sealed partial class CommandDispatcher
     {
         string collection = command[0].AsString;
         BsonArray updates = command["updates"].AsBsonArray;
+        bool bypass = BypassesValidation(command);
         int matched = 0, modified = 0;
         var upserted = new BsonArray();
         BsonArray errors = RunStatements(command, updates.Count, i =>
@@ -50,8 +52,9 @@ internal sealed partial class CommandDispatcher
                 if (statement.GetValue("upsert", false).ToBoolean())
                 {
                     BsonDocument document = UpdateApplier.BuildUpsert(query, update, isOperatorUpdate);
-                    StorageRules.Validate(document);
-                    _store.GetOrCreate(db, collection, out _).Insert(document);
+                    CollectionData target = _store.GetOrCreate(db, collection, out _);
+                    CheckStorable(target, document, bypass);
+                    target.Insert(document);
                     matched++;
                     upserted.Add(new BsonDocument { { "index", i }, { "_id", document["_id"] } });
                 }
@@ -64,8 +67,14 @@ internal sealed partial class CommandDispatcher
             {
                 BsonDocument updated = UpdateApplier.Update(existing, update, isOperatorUpdate);
                 StorageRules.Validate(updated);
+                bool changed = !SameBytes(existing, updated);
+                if (changed)
+                {
+                    CheckValidator(data, updated, bypass);
+                }
+
                 matched++;
-                if (!SameBytes(existing, updated))
+                if (changed)
                 {
                     data.Replace(updated);
                     modified++;
@@ -124,6 +133,7 @@ internal sealed partial class CommandDispatcher
         }
 
         RejectUnsupportedOptions(command, "arrayFilters", "collation");
+        bool bypass = BypassesValidation(command);
         BsonDocument? target = Query(db, collection, query, DocumentOrEmpty(command, "sort")).FirstOrDefault();
         var lastError = new BsonDocument("n", target is null ? 0 : 1);
         BsonDocument? value = null;
@@ -144,14 +154,21 @@ internal sealed partial class CommandDispatcher
             {
                 BsonDocument updated = UpdateApplier.Update(target, update, isOperatorUpdate);
                 StorageRules.Validate(updated);
-                _store.Find(db, collection)!.Replace(updated);
+                CollectionData data = _store.Find(db, collection)!;
+                if (!SameBytes(target, updated))
+                {
+                    CheckValidator(data, updated, bypass);
+                    data.Replace(updated);
+                }
+
                 value = returnNew ? updated : target;
             }
             else if (upsert)
             {
                 BsonDocument document = UpdateApplier.BuildUpsert(query, update, isOperatorUpdate);
-                StorageRules.Validate(document);
-                _store.GetOrCreate(db, collection, out _).Insert(document);
+                CollectionData data = _store.GetOrCreate(db, collection, out _);
+                CheckStorable(data, document, bypass);
+                data.Insert(document);
                 lastError["n"] = 1;
                 lastError["upserted"] = document["_id"];
                 value = returnNew ? document : null;
@@ -197,6 +214,34 @@ internal sealed partial class CommandDispatcher
 
         return errors;
     }
+
+    /// <summary>
+    /// What every new document goes through before it is inserted: the storage rules, then the
+    /// collection's validator. Both come before the unique <c>_id</c> check, as on the real server,
+    /// so an invalid upsert whose <c>_id</c> exists fails with 121, not 11000.
+    /// </summary>
+    private static void CheckStorable(CollectionData data, BsonDocument document, bool bypassValidation)
+    {
+        StorageRules.Validate(document);
+        CheckValidator(data, document, bypassValidation);
+    }
+
+    /// <summary>
+    /// The validator check alone, for updated documents. Callers skip it when the update changed
+    /// nothing: MongoDB writes (and so validates) only modified documents, which lets a no-op
+    /// update pass on a document stored before the validator was set.
+    /// </summary>
+    private static void CheckValidator(CollectionData data, BsonDocument document, bool bypassValidation)
+    {
+        if (!bypassValidation)
+        {
+            data.Validation.Check(document);
+        }
+    }
+
+    /// <summary><c>bypassDocumentValidation: true</c> (insert, update, findAndModify) skips the validator, as on MongoDB.</summary>
+    private static bool BypassesValidation(BsonDocument command) =>
+        command.GetValue("bypassDocumentValidation", false).ToBoolean();
 
     private static BsonDocument WriteReply(BsonDocument reply, BsonArray writeErrors)
     {

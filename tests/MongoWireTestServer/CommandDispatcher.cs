@@ -39,6 +39,7 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
                     "listDatabases" => ListDatabases(command),
                     "listCollections" => ListCollections(db, command),
                     "create" => Create(db, command),
+                    "collMod" => CollMod(db, command),
                     "drop" => Drop(db, command),
                     "dropDatabase" => DropDatabase(db),
                     "createIndexes" => CreateIndexes(db, command),
@@ -159,7 +160,7 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
         bool nameOnly = command.GetValue("nameOnly", false).ToBoolean();
         BsonDocument filter = DocumentOrEmpty(command, "filter");
         var infos = new List<BsonDocument>();
-        foreach (string name in _store.Collections(db).Select(c => c.Key))
+        foreach ((string name, CollectionData data) in _store.Collections(db))
         {
             BsonDocument info = nameOnly
                 ? new BsonDocument { { "name", name }, { "type", "collection" } }
@@ -167,7 +168,7 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
                 {
                     { "name", name },
                     { "type", "collection" },
-                    { "options", new BsonDocument() },
+                    { "options", data.Validation.ToOptions() },
                     { "info", new BsonDocument("readOnly", false) },
                 };
             if (QueryMatcher.Matches(info, filter))
@@ -179,13 +180,35 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
         return CursorReply(0, $"{db}.$cmd.listCollections", "firstBatch", infos);
     }
 
+    /// <summary>
+    /// Creates an empty collection, optionally with a validator. Like MongoDB 6.0, an existing
+    /// collection is error 48 whatever the options (7.0 accepts a repeat with identical options).
+    /// </summary>
     private BsonDocument Create(string db, BsonDocument command)
     {
         string collection = command[0].AsString;
-        _store.GetOrCreate(db, collection, out bool created);
-        return created
-            ? Ok()
-            : throw new MongoServerError(ErrorCodes.NamespaceExists, $"Collection {db}.{collection} already exists.");
+
+        // Parse every option first, so a refused one creates nothing.
+        DocumentValidation validation = DocumentValidation.None.With(command);
+        if (_store.Find(db, collection) is not null)
+        {
+            throw new MongoServerError(ErrorCodes.NamespaceExists, $"Collection already exists. NS: {db}.{collection}");
+        }
+
+        _store.GetOrCreate(db, collection, out _).Validation = validation;
+        return Ok();
+    }
+
+    /// <summary>Changes validator, validationLevel and validationAction of an existing collection; nothing else.</summary>
+    private BsonDocument CollMod(string db, BsonDocument command)
+    {
+        string collection = command[0].AsString;
+        CollectionData data = _store.Find(db, collection)
+            ?? throw new MongoServerError(ErrorCodes.NamespaceNotFound, "ns does not exist");
+
+        // The real server does not re-check stored documents: only later writes meet the new validator.
+        data.Validation = data.Validation.With(command);
+        return Ok();
     }
 
     private BsonDocument Drop(string db, BsonDocument command)

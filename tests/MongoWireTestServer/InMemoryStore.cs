@@ -57,6 +57,9 @@ internal sealed class CollectionData(string ns)
     /// <summary>Index specs as given to createIndexes. Only the implicit unique <c>_id_</c> is enforced.</summary>
     public List<BsonDocument> Indexes { get; } = [new BsonDocument { { "v", 2 }, { "key", new BsonDocument("_id", 1) }, { "name", "_id_" } }];
 
+    /// <summary>Set by create/collMod; dropped with the collection, so a re-created one starts without.</summary>
+    public DocumentValidation Validation { get; set; } = DocumentValidation.None;
+
     public int Count => _documents.Count;
 
     /// <summary>

@@ -5,12 +5,13 @@ namespace CacheSidecar.Testing.MongoWire;
 
 /// <summary>
 /// Evaluates a MongoDB query filter against a document. Supported: implicit AND of fields,
-/// equality on (dotted) paths, <c>$eq $ne $gt $gte $lt $lte $in $nin $exists $not</c>, and
+/// equality on (dotted) paths, <c>$eq $ne $gt $gte $lt $lte $in $nin $exists $type $not</c>, and
 /// <c>$and $or $nor</c>. Anything else is a BadValue error, never a silent mismatch.
 /// </summary>
 internal static class QueryMatcher
 {
     private static readonly ConditionalWeakTable<BsonArray, HashSet<BsonValue>> InSets = new();
+    private static readonly ConditionalWeakTable<BsonValue, HashSet<BsonType>> TypeSets = new();
 
     public static bool Matches(BsonDocument document, BsonDocument filter)
     {
@@ -25,8 +26,30 @@ internal static class QueryMatcher
         return true;
     }
 
-    /// <summary>Parses the filter once against an empty document so syntax errors surface even on empty collections.</summary>
-    public static void Validate(BsonDocument filter) => Matches(new BsonDocument(), filter);
+    /// <summary>
+    /// Checks the whole filter's syntax, as the real server parses it before matching anything:
+    /// errors surface even on an empty collection, and a collection validator with an unsupported
+    /// operator is refused by <c>create</c> instead of failing every later write. Unlike
+    /// <see cref="Matches"/>, this never stops at the first clause that does not match.
+    /// </summary>
+    public static void Validate(BsonDocument filter)
+    {
+        foreach (BsonElement clause in filter)
+        {
+            if (clause.Name is "$and" or "$or" or "$nor")
+            {
+                foreach (BsonDocument subFilter in SubFilters(clause))
+                {
+                    Validate(subFilter);
+                }
+            }
+            else
+            {
+                // Matching one clause against an empty document evaluates each of its operators.
+                MatchesClause([], clause);
+            }
+        }
+    }
 
     private static bool MatchesClause(BsonDocument document, BsonElement clause)
     {
@@ -85,6 +108,7 @@ internal static class QueryMatcher
             "$in" => InArray(values, op),
             "$nin" => !InArray(values, op),
             "$exists" => (values.Count > 0) == operand.ToBoolean(),
+            "$type" => HasType(values, operand),
             "$not" when operand is BsonDocument inner && IsOperatorDocument(inner) =>
                 !inner.Select(o => MatchesOperator(values, o)).ToList().TrueForAll(m => m),
             _ => throw MongoServerError.BadValue($"unknown operator: {op.Name} (not supported by the MongoDB wire test server)"),
@@ -101,6 +125,17 @@ internal static class QueryMatcher
         // The same filter instance is matched against every document: hash its list once.
         HashSet<BsonValue> set = InSets.GetValue(candidates, c => new HashSet<BsonValue>(c, BsonIdComparer.Instance));
         return values.Exists(set.Contains) || (values.Count == 0 && set.Contains(BsonNull.Value));
+    }
+
+    /// <summary>
+    /// <c>$type</c>: any reached value of a listed type. The path values include an array itself
+    /// and its elements, so <c>"array"</c> matches an array field and <c>"int"</c> matches an
+    /// array holding an int, as in MongoDB 3.6+. A missing field matches no type.
+    /// </summary>
+    private static bool HasType(List<BsonValue> values, BsonValue operand)
+    {
+        HashSet<BsonType> types = TypeSets.GetValue(operand, BsonTypeAliases.Parse);
+        return values.Exists(v => types.Contains(v.BsonType));
     }
 
     /// <summary>Equality as MongoDB does it: null also matches a missing field.</summary>
@@ -169,5 +204,70 @@ internal static class QueryMatcher
                 Collect(element, parts, index, output);
             }
         }
+    }
+}
+
+/// <summary>
+/// The operand of <c>$type</c>: a BSON type number or string alias, or an array of them, with
+/// the real server's names and errors. <c>"number"</c> stands for the four numeric types.
+/// </summary>
+internal static class BsonTypeAliases
+{
+    private static readonly BsonType[] Numbers = [BsonType.Double, BsonType.Int32, BsonType.Int64, BsonType.Decimal128];
+
+    private static readonly Dictionary<string, BsonType> Aliases = new(StringComparer.Ordinal)
+    {
+        ["double"] = BsonType.Double,
+        ["string"] = BsonType.String,
+        ["object"] = BsonType.Document,
+        ["array"] = BsonType.Array,
+        ["binData"] = BsonType.Binary,
+        ["undefined"] = BsonType.Undefined,
+        ["objectId"] = BsonType.ObjectId,
+        ["bool"] = BsonType.Boolean,
+        ["date"] = BsonType.DateTime,
+        ["null"] = BsonType.Null,
+        ["regex"] = BsonType.RegularExpression,
+        ["javascript"] = BsonType.JavaScript,
+        ["symbol"] = BsonType.Symbol,
+        ["javascriptWithScope"] = BsonType.JavaScriptWithScope,
+        ["int"] = BsonType.Int32,
+        ["timestamp"] = BsonType.Timestamp,
+        ["long"] = BsonType.Int64,
+        ["decimal"] = BsonType.Decimal128,
+        ["minKey"] = BsonType.MinKey,
+        ["maxKey"] = BsonType.MaxKey,
+    };
+
+    public static HashSet<BsonType> Parse(BsonValue operand)
+    {
+        IEnumerable<BsonValue> entries = operand is BsonArray array ? array : [operand];
+        var types = new HashSet<BsonType>();
+        foreach (BsonValue entry in entries)
+        {
+            types.UnionWith(ParseOne(entry));
+        }
+
+        return types.Count > 0 ? types : throw MongoServerError.BadValue("$type must match at least one type");
+    }
+
+    private static BsonType[] ParseOne(BsonValue entry)
+    {
+        if (entry.IsString)
+        {
+            return entry.AsString == "number" ? Numbers
+                : Aliases.TryGetValue(entry.AsString, out BsonType type) ? [type]
+                : throw MongoServerError.BadValue($"Unknown type name alias: {entry.AsString}");
+        }
+
+        if (entry.IsNumeric)
+        {
+            // BsonType's values are the BSON type numbers. 12 (dbPointer) has no BsonType: accepted, never matches.
+            double code = entry.ToDouble();
+            bool valid = (code is -1 or 127 or (>= 1 and <= 19)) && code == Math.Floor(code);
+            return valid ? [(BsonType)(int)code] : throw MongoServerError.BadValue($"Invalid numerical type code: {entry}");
+        }
+
+        throw MongoServerError.BadValue("type must be represented as a number or a string");
     }
 }

@@ -18,6 +18,7 @@ internal static class ErrorCodes
     public const int InvalidIdField = 53;
     public const int CommandNotFound = 59;
     public const int ImmutableField = 66;
+    public const int DocumentValidationFailure = 121;
     public const int DuplicateKey = 11000;
 
     public static string Name(int code) => code switch
@@ -33,6 +34,7 @@ internal static class ErrorCodes
         InvalidIdField => "InvalidIdField",
         CommandNotFound => "CommandNotFound",
         ImmutableField => "ImmutableField",
+        DocumentValidationFailure => "DocumentValidationFailure",
         DuplicateKey => "DuplicateKey",
         _ => "UnknownError",
     };

@@ -20,6 +20,9 @@ internal enum LookupState
 
     /// <summary>An entry past its TTL, kept only for serving stale when the store is down.</summary>
     Expired,
+
+    /// <summary>No fresh entry, but a write-behind write not yet flushed to the store: the newest value.</summary>
+    Pending,
 }
 
 internal enum LeaseState

@@ -68,9 +68,11 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
             async db =>
             {
                 var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                // Write-behind namespaces also read the pending record (cache, then pending, then store).
+                var keys = ns.Strategy == CacheStrategy.WriteBehind ? RedisKeyLayout.WriteBehindKeysFor(ns, key)[..4] : RedisKeyLayout.KeysFor(ns, key);
                 var result = (RedisResult[])(await db.ScriptEvaluateAsync(
                     RedisScripts.Lookup,
-                    RedisKeyLayout.KeysFor(ns, key),
+                    keys,
                     [now, leaseToken ?? string.Empty, (long)ns.LeaseTtl.TotalMilliseconds]).ConfigureAwait(false))!;
                 var state = (int)result[0];
                 if (state == 0)
@@ -84,9 +86,12 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
                     (long)result[1],
                     (string)result[5]! == "1",
                     DateTimeOffset.FromUnixTimeMilliseconds((long)result[2]));
-                return state == 1
-                    ? new CacheLookup(LookupState.Hit, entry, LeaseState.NotRequested)
-                    : new CacheLookup(LookupState.Expired, entry, ToLease((int)result[6]));
+                return state switch
+                {
+                    1 => new CacheLookup(LookupState.Hit, entry, LeaseState.NotRequested),
+                    3 => new CacheLookup(LookupState.Pending, entry, LeaseState.NotRequested),
+                    _ => new CacheLookup(LookupState.Expired, entry, ToLease((int)result[6])),
+                };
             },
             cancellationToken);
 
@@ -222,6 +227,9 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
             _replayLock.Release();
         }
     }
+
+    /// <summary>Runs a write-behind step through the same circuit breaker and error mapping as the cache steps.</summary>
+    internal Task<T> ExecuteAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken) => Run(operation, cancellationToken);
 
     private async Task<T> Run<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
     {

@@ -13,6 +13,9 @@ namespace CacheSidecar.CacheTier;
 /// cs:{ns:p}:e:&lt;key&gt;   hash: v (version) g (generation) x (expires, unix ms) c (content type) d (data) n (negative)
 /// cs:{ns:p}:l:&lt;key&gt;   fill lease: "&lt;token&gt;:&lt;generation&gt;", PX LeaseTtl
 /// cs:{ns:p}:gen        partition generation; bumping it invalidates the partition in O(1)
+/// cs:{ns:p}:p:&lt;key&gt;   write-behind pending record: v c d n (as the entry) o oc (flusher claim); no TTL, never evicted
+/// cs:{ns:p}:log        write-behind stream of the partition: entries {k: key, v: version}, consumer group "flushers"
+/// cs:{ns:dlq}:dlq      write-behind dead-letter stream of the namespace
 /// </code>
 /// </summary>
 internal static class RedisKeyLayout
@@ -28,6 +31,21 @@ internal static class RedisKeyLayout
     public static string Tag(NamespacePolicy ns, int partition) => $"cs:{{{ns.Name}:{partition}}}";
 
     public static RedisKey Generation(NamespacePolicy ns, int partition) => $"{Tag(ns, partition)}:gen";
+
+    public static RedisKey Log(NamespacePolicy ns, int partition) => $"{Tag(ns, partition)}:log";
+
+    public static RedisKey Pending(NamespacePolicy ns, int partition, string key) => $"{Tag(ns, partition)}:p:{key}";
+
+    /// <summary>One dead-letter stream per namespace (its own slot: dead letters are rare and read by operators).</summary>
+    public static RedisKey DeadLetter(NamespacePolicy ns) => $"cs:{{{ns.Name}:dlq}}:dlq";
+
+    /// <summary>Entry, lease, generation, pending record and partition log of one key: the KEYS of the write-behind scripts.</summary>
+    public static RedisKey[] WriteBehindKeysFor(NamespacePolicy ns, string key)
+    {
+        var partition = PartitionOf(ns, key);
+        var tag = Tag(ns, partition);
+        return [$"{tag}:e:{key}", $"{tag}:l:{key}", $"{tag}:gen", $"{tag}:p:{key}", $"{tag}:log"];
+    }
 
     /// <summary>Entry, lease and generation keys of one key: the KEYS of every per-key script.</summary>
     public static RedisKey[] KeysFor(NamespacePolicy ns, string key)

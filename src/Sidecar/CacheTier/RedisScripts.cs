@@ -8,9 +8,11 @@ namespace CacheSidecar.CacheTier;
 internal static class RedisScripts
 {
     /// <summary>
-    /// ARGV: now (unix ms), lease token ('' = no lease), lease ttl ms.
-    /// Returns {1, v, x, c, d, n} for a fresh hit, {2, v, x, c, d, n, lease} for an expired
-    /// entry, {0, lease} for a miss; lease is 1 granted, -1 held by another, 0 not requested.
+    /// ARGV: now (unix ms), lease token ('' = no lease), lease ttl ms. An optional KEYS[4] is a
+    /// write-behind pending record, read when there is no fresh entry (cache, then pending).
+    /// Returns {1, v, x, c, d, n} for a fresh hit, {3, v, 0, c, d, n} for a pending record,
+    /// {2, v, x, c, d, n, lease} for an expired entry, {0, lease} for a miss; lease is 1
+    /// granted, -1 held by another, 0 not requested.
     /// </summary>
     public const string Lookup = """
         local g = redis.call('GET', KEYS[3]) or '0'
@@ -21,6 +23,10 @@ internal static class RedisScripts
             return {1, e[1], e[3], e[4] or '', e[5] or '', e[6] or '0'}
           end
           expired = true
+        end
+        if KEYS[4] then
+          local p = redis.call('HMGET', KEYS[4], 'v', 'c', 'd', 'n')
+          if p[1] then return {3, p[1], '0', p[2] or '', p[3] or '', p[4] or '0'} end
         end
         local lease = 0
         if ARGV[2] ~= '' then

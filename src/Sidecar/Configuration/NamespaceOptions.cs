@@ -72,6 +72,55 @@ public sealed class NamespaceOptions
 
     /// <summary>How long a cache-miss lease protects one loader's fill.</summary>
     public TimeSpan? LeaseTtl { get; set; }
+
+    /// <summary>Write-behind tuning; only read when <see cref="Strategy"/> is <see cref="CacheStrategy.WriteBehind"/>.</summary>
+    public WriteBehindOptions WriteBehind { get; set; } = new();
+}
+
+/// <summary>A write-behind namespace's flushing, backpressure and durability settings (defaults in <see cref="WriteBehindDefaults"/>).</summary>
+public sealed class WriteBehindOptions
+{
+    /// <summary>Most stream entries read per partition per round, and most documents per store bulk write.</summary>
+    public int? BatchSize { get; set; }
+
+    /// <summary>How long a flusher waits after a round that did not fill a batch.</summary>
+    public TimeSpan? FlushInterval { get; set; }
+
+    /// <summary>Most acknowledged-but-unflushed writes the namespace holds; beyond it Put fails <c>RESOURCE_EXHAUSTED</c>.
+    /// Enforced atomically per partition as ceil(MaxBacklog / Partitions).</summary>
+    public long? MaxBacklog { get; set; }
+
+    /// <summary>Times the store may reject one document before it goes to the dead-letter stream.</summary>
+    public int? MaxAttempts { get; set; }
+
+    /// <summary>How long an entry (or a key claim) of a silent flusher stays untouched before another instance takes it over.</summary>
+    public TimeSpan? ReclaimAfter { get; set; }
+
+    /// <summary>First back-off delay after a failed flush; doubles (with jitter) up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan? RetryBaseDelay { get; set; }
+
+    public TimeSpan? RetryMaxDelay { get; set; }
+
+    /// <summary>Replicas that must confirm a write (Redis <c>WAIT</c>) before Put is acknowledged; 0 = do not wait.</summary>
+    public int? WaitForReplicas { get; set; }
+
+    /// <summary>How long Put waits for <see cref="WaitForReplicas"/> confirmations before failing <c>UNAVAILABLE</c>.</summary>
+    public TimeSpan? WaitTimeout { get; set; }
+}
+
+/// <summary>The documented write-behind defaults.</summary>
+public static class WriteBehindDefaults
+{
+    public const int BatchSize = 500;
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+    public const long MaxBacklog = 1_000_000;
+    public const int MaxAttempts = 5;
+    public static readonly TimeSpan ReclaimAfter = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(10);
+    public const int WaitForReplicas = 0;
+    public static readonly TimeSpan WaitTimeout = TimeSpan.FromMilliseconds(500);
+    public const int MaxBatchSize = 10_000;
 }
 
 /// <summary>The documented defaults for every namespace field, in one place.</summary>

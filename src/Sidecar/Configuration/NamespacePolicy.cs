@@ -18,6 +18,7 @@ public sealed record NamespacePolicy
     public required CacheDownBehavior OnCacheDown { get; init; }
     public required int Partitions { get; init; }
     public required TimeSpan LeaseTtl { get; init; }
+    public required WriteBehindPolicy WriteBehind { get; init; }
 
     /// <summary>True when the namespace has a store behind it; false for a pure cache.</summary>
     public bool HasStore => Collection is not null;
@@ -40,5 +41,33 @@ public sealed record NamespacePolicy
         OnCacheDown = options.OnCacheDown ?? NamespaceDefaults.OnCacheDown,
         Partitions = options.Partitions ?? NamespaceDefaults.Partitions,
         LeaseTtl = options.LeaseTtl ?? NamespaceDefaults.LeaseTtl,
+        WriteBehind = WriteBehindPolicy.From(options.WriteBehind ?? new WriteBehindOptions()),
+    };
+}
+
+/// <summary>The resolved write-behind settings of a namespace.</summary>
+public sealed record WriteBehindPolicy
+{
+    public required int BatchSize { get; init; }
+    public required TimeSpan FlushInterval { get; init; }
+    public required long MaxBacklog { get; init; }
+    public required int MaxAttempts { get; init; }
+    public required TimeSpan ReclaimAfter { get; init; }
+    public required TimeSpan RetryBaseDelay { get; init; }
+    public required TimeSpan RetryMaxDelay { get; init; }
+    public required int WaitForReplicas { get; init; }
+    public required TimeSpan WaitTimeout { get; init; }
+
+    public static WriteBehindPolicy From(WriteBehindOptions options) => new()
+    {
+        BatchSize = options.BatchSize ?? WriteBehindDefaults.BatchSize,
+        FlushInterval = options.FlushInterval ?? WriteBehindDefaults.FlushInterval,
+        MaxBacklog = options.MaxBacklog ?? WriteBehindDefaults.MaxBacklog,
+        MaxAttempts = options.MaxAttempts ?? WriteBehindDefaults.MaxAttempts,
+        ReclaimAfter = options.ReclaimAfter ?? WriteBehindDefaults.ReclaimAfter,
+        RetryBaseDelay = options.RetryBaseDelay ?? WriteBehindDefaults.RetryBaseDelay,
+        RetryMaxDelay = options.RetryMaxDelay ?? WriteBehindDefaults.RetryMaxDelay,
+        WaitForReplicas = options.WaitForReplicas ?? WriteBehindDefaults.WaitForReplicas,
+        WaitTimeout = options.WaitTimeout ?? WriteBehindDefaults.WaitTimeout,
     };
 }

@@ -21,6 +21,9 @@ public sealed class SidecarOptions
     /// <summary>Bearer-token authentication of callers.</summary>
     public AuthOptions Auth { get; set; } = new();
 
+    /// <summary>Settings of this instance's write-behind flushers (per-namespace tuning lives in each namespace).</summary>
+    public WriteBehindInstanceOptions WriteBehind { get; set; } = new();
+
     /// <summary>Per-namespace policies, keyed by namespace name.</summary>
     public Dictionary<string, NamespaceOptions> Namespaces { get; set; } = new(StringComparer.Ordinal);
 }
@@ -64,4 +67,16 @@ public sealed class AuthOptions
 
     /// <summary>A file holding the bearer token (trailing whitespace ignored).</summary>
     public string? TokenFile { get; set; }
+}
+
+public sealed class WriteBehindInstanceOptions
+{
+    /// <summary>Whether this instance flushes write-behind backlogs to the store. An instance with
+    /// false still accepts write-behind Puts; other instances flush them.</summary>
+    public bool RunFlushers { get; set; } = true;
+
+    /// <summary>This instance's consumer name in the flushers' consumer group. Default
+    /// <c>&lt;host name&gt;-&lt;process id&gt;</c>; set it to the pod name so a restarted container
+    /// resumes its own unfinished entries at once instead of after <c>ReclaimAfter</c>.</summary>
+    public string? ConsumerName { get; set; }
 }

@@ -59,11 +59,6 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
         }
 
         var policy = NamespacePolicy.From(nsName, options);
-        if (policy.Strategy == CacheStrategy.WriteBehind)
-        {
-            failures.Add($"{at}:Strategy: WriteBehind is not available in this build; use CacheAside, WriteThrough or Ttl.");
-        }
-
         if (policy.Strategy is CacheStrategy.CacheAside or CacheStrategy.WriteThrough or CacheStrategy.WriteBehind && !policy.HasStore)
         {
             failures.Add($"{at}:Collection is required for the {policy.Strategy} strategy (only Ttl namespaces may be a pure cache).");
@@ -88,6 +83,31 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
         Range(policy.MaxKeyBytes, 1, NamespaceDefaults.MaxKeyBytesLimit, $"{at}:MaxKeyBytes", failures);
         Range(policy.MaxValueBytes, 1, NamespaceDefaults.MaxValueBytesLimit, $"{at}:MaxValueBytes", failures);
         Range(policy.Partitions, 1, NamespaceDefaults.MaxPartitions, $"{at}:Partitions", failures);
+        if (policy.Strategy == CacheStrategy.WriteBehind)
+        {
+            ValidateWriteBehind(policy.WriteBehind, $"{at}:WriteBehind", failures);
+        }
+    }
+
+    private static void ValidateWriteBehind(WriteBehindPolicy wb, string at, List<string> failures)
+    {
+        Range(wb.BatchSize, 1, WriteBehindDefaults.MaxBatchSize, $"{at}:BatchSize", failures);
+        Range(wb.MaxAttempts, 1, 1000, $"{at}:MaxAttempts", failures);
+        Range(wb.WaitForReplicas, 0, 100, $"{at}:WaitForReplicas", failures);
+        if (wb.MaxBacklog < 1)
+        {
+            failures.Add($"{at}:MaxBacklog must be at least 1 (was {wb.MaxBacklog}).");
+        }
+
+        Positive(wb.FlushInterval, $"{at}:FlushInterval", failures);
+        Positive(wb.ReclaimAfter, $"{at}:ReclaimAfter", failures);
+        Positive(wb.RetryBaseDelay, $"{at}:RetryBaseDelay", failures);
+        Positive(wb.RetryMaxDelay, $"{at}:RetryMaxDelay", failures);
+        Positive(wb.WaitTimeout, $"{at}:WaitTimeout", failures);
+        if (wb.RetryBaseDelay > wb.RetryMaxDelay)
+        {
+            failures.Add($"{at}:RetryBaseDelay ({wb.RetryBaseDelay}) must not exceed RetryMaxDelay ({wb.RetryMaxDelay}).");
+        }
     }
 
     private static void Positive(TimeSpan value, string field, List<string> failures)

@@ -3,6 +3,7 @@ using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Store;
 using CacheSidecar.Strategies;
+using CacheSidecar.WriteBehind;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -38,6 +39,10 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<WriteThroughStrategy>();
         services.TryAddSingleton<TtlStrategy>();
         services.TryAddSingleton<StrategyResolver>();
+        services.TryAddSingleton<WriteBehindMetrics>();
+        services.TryAddSingleton(sp => new RedisWriteBehindLog((RedisCacheTier)sp.GetRequiredService<ICacheTier>()));
+        services.TryAddSingleton<WriteBehindStrategy>();
+        services.AddHostedService<WriteBehindFlusher>();
         services.TryAddSingleton<ExplicitInvalidation>();
         services.TryAddSingleton<RequestValidator>();
 

@@ -37,4 +37,34 @@ internal static partial class SidecarLog
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "{Method} rejected: missing or invalid bearer token")]
     public static partial void Unauthenticated(ILogger logger, string method);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Error, Message = "Write-behind {Namespace}: key {Key} at version {Version} moved to the dead-letter stream after {Attempts} attempt(s): {Error}")]
+    public static partial void WriteBehindDeadLettered(ILogger logger, string @namespace, string key, long version, int attempts, string error);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Write-behind {Namespace}: flush round failed, retrying in {Delay} ({Reason})")]
+    public static partial void WriteBehindFlushRetry(ILogger logger, string @namespace, TimeSpan delay, string reason);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "Write-behind {Namespace}: reclaimed {Count} unacknowledged entries from silent flushers")]
+    public static partial void WriteBehindReclaimed(ILogger logger, string @namespace, int count);
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Information, Message = "Write-behind {Namespace}: shutdown flush done; {Remaining} entries of this instance left in Redis for other instances")]
+    public static partial void WriteBehindDrained(ILogger logger, string @namespace, int remaining);
+
+    [LoggerMessage(EventId = 34, Level = LogLevel.Warning, Message = "Namespace {Namespace}: write-behind cannot be durable on the in-process cache tier; it behaves as write-through (each Put is written to the store before it is acknowledged)")]
+    public static partial void WriteBehindEmbedded(ILogger logger, string @namespace);
+
+    [LoggerMessage(EventId = 35, Level = LogLevel.Information, Message = "Write-behind {Namespace}: flusher {Consumer} started ({Partitions} partitions, batch size {BatchSize}, flush interval {FlushInterval})")]
+    public static partial void WriteBehindFlusherStarted(ILogger logger, string @namespace, string consumer, int partitions, int batchSize, TimeSpan flushInterval);
+
+    [LoggerMessage(EventId = 36, Level = LogLevel.Warning, Message = "Write-behind {Namespace}: the store refused key {Key} (attempt {Attempt} of {MaxAttempts}): {Error}")]
+    public static partial void WriteBehindRejected(ILogger logger, string @namespace, string key, int attempt, int maxAttempts, string error);
+
+    [LoggerMessage(EventId = 37, Level = LogLevel.Warning, Message = "Redis maxmemory-policy is '{Policy}': Redis may evict write-behind pending records and logs, losing acknowledged writes. Use 'noeviction' or a 'volatile-*' policy.")]
+    public static partial void WriteBehindEvictionRisk(ILogger logger, string policy);
+
+    [LoggerMessage(EventId = 38, Level = LogLevel.Warning, Message = "Write-behind {Namespace}: Redis unavailable, Put degraded to write-through ({Reason})")]
+    public static partial void WriteBehindDegraded(ILogger logger, string @namespace, string reason);
+
+    [LoggerMessage(EventId = 39, Level = LogLevel.Error, Message = "Write-behind {Namespace}: flush round failed unexpectedly; retrying")]
+    public static partial void WriteBehindRoundFailed(ILogger logger, string @namespace, Exception exception);
 }

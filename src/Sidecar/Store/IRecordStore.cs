@@ -44,6 +44,38 @@ internal interface IRecordStore
 
     /// <summary>Deletes the key (only at <paramref name="expectedVersion"/> when given). Returns whether a value was removed.</summary>
     Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies version-guarded writes and deletes in as few round trips as the store allows,
+    /// unordered: one refused document does not stop the others. Returns one outcome per
+    /// mutation, in order. Throws <see cref="StoreUnavailableException"/> when the batch as a
+    /// whole could not be applied (nothing can be assumed written).
+    /// </summary>
+    Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns, IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken);
+}
+
+/// <summary>One write-behind store write: the key's value at <paramref name="Version"/>, or its deletion when <paramref name="Record"/> is null.
+/// Either only takes effect while the stored version is older.</summary>
+internal sealed record StoreMutation(string Key, long Version, StoredRecord? Record);
+
+internal enum MutationStatus
+{
+    /// <summary>The store now reflects the mutation (or already did: nothing older was left to delete).</summary>
+    Applied,
+
+    /// <summary>The store holds a newer version: nothing to do, do not retry.</summary>
+    AlreadyNewer,
+
+    /// <summary>The store refused this document (validation, a field it cannot hold).</summary>
+    Rejected,
+}
+
+internal readonly record struct MutationOutcome(MutationStatus Status, string? Error)
+{
+    public static readonly MutationOutcome Applied = new(MutationStatus.Applied, null);
+    public static readonly MutationOutcome AlreadyNewer = new(MutationStatus.AlreadyNewer, null);
+
+    public static MutationOutcome Rejected(string error) => new(MutationStatus.Rejected, error);
 }
 
 /// <summary>The store could not be reached or did not answer in time.</summary>

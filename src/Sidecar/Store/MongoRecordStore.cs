@@ -81,11 +81,105 @@ internal sealed class MongoRecordStore : IRecordStore
             await Guard(() => Collection(ns).ReplaceOneAsync(filter, ToDocument(ns, key, record), new ReplaceOptions { IsUpsert = true }, cancellationToken)).ConfigureAwait(false);
             return StoreWriteOutcome.Applied;
         }
-        catch (MongoWriteException ex) when (ex.WriteError?.Category == ServerErrorCategory.DuplicateKey)
+        catch (MongoWriteException ex) when (IsIdDuplicate(ex.WriteError))
         {
             return StoreWriteOutcome.AlreadyNewer;
         }
     }
+
+    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns, IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken)
+    {
+        var outcomes = new MutationOutcome[mutations.Count];
+        var models = new List<WriteModel<BsonDocument>>(mutations.Count);
+        var modelIndex = new List<int>(mutations.Count);
+        for (var i = 0; i < mutations.Count; i++)
+        {
+            outcomes[i] = MutationOutcome.Applied;
+            try
+            {
+                models.Add(ToModel(ns, mutations[i]));
+                modelIndex.Add(i);
+            }
+            catch (Exception ex) when (ex is FormatException or JsonException or BsonException)
+            {
+                outcomes[i] = MutationOutcome.Rejected("The value cannot be stored as a document: " + ex.Message);
+            }
+        }
+
+        if (models.Count == 0)
+        {
+            return outcomes;
+        }
+
+        try
+        {
+            await Guard(() => Collection(ns).BulkWriteAsync(models, new BulkWriteOptions { IsOrdered = false }, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (MongoBulkWriteException<BsonDocument> ex)
+        {
+            if (ex.WriteConcernError is { } concern)
+            {
+                // Written, but not as durably as the configured write concern demands: retry the batch (guards make it idempotent).
+                throw new StoreUnavailableException("The store did not confirm the write concern: " + concern.Message, ex);
+            }
+
+            foreach (var error in ex.WriteErrors)
+            {
+                outcomes[modelIndex[error.Index]] = IsIdDuplicate(error)
+                    ? MutationOutcome.AlreadyNewer
+                    : MutationOutcome.Rejected($"{error.Code}: {error.Message}");
+            }
+        }
+        catch (BsonSerializationException)
+        {
+            // The driver refused a document while serialising the batch, before anything was sent:
+            // write one at a time so only that document is refused.
+            for (var m = 0; m < models.Count; m++)
+            {
+                outcomes[modelIndex[m]] = await ApplyOneAsync(ns, models[m], cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return outcomes;
+    }
+
+    private async Task<MutationOutcome> ApplyOneAsync(NamespacePolicy ns, WriteModel<BsonDocument> model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Guard(() => Collection(ns).BulkWriteAsync([model], new BulkWriteOptions { IsOrdered = true }, cancellationToken)).ConfigureAwait(false);
+            return MutationOutcome.Applied;
+        }
+        catch (MongoBulkWriteException<BsonDocument> ex) when (ex.WriteConcernError is null && ex.WriteErrors.Count == 1)
+        {
+            return IsIdDuplicate(ex.WriteErrors[0]) ? MutationOutcome.AlreadyNewer : MutationOutcome.Rejected($"{ex.WriteErrors[0].Code}: {ex.WriteErrors[0].Message}");
+        }
+        catch (BsonSerializationException ex)
+        {
+            return MutationOutcome.Rejected("The value cannot be stored as a document: " + ex.Message);
+        }
+    }
+
+    /// <summary>A write-behind write: a guarded upsert, or a delete that only removes an older version.</summary>
+    private static WriteModel<BsonDocument> ToModel(NamespacePolicy ns, StoreMutation mutation)
+    {
+        var olderOnly = Builders<BsonDocument>.Filter.And(
+            IdFilter(ns, mutation.Key),
+            Builders<BsonDocument>.Filter.Or(
+                Builders<BsonDocument>.Filter.Lt(VersionPath, mutation.Version),
+                Builders<BsonDocument>.Filter.Exists(VersionPath, exists: false)));
+        return mutation.Record is { } record
+            ? new ReplaceOneModel<BsonDocument>(olderOnly, ToDocument(ns, mutation.Key, record)) { IsUpsert = true }
+            : new DeleteOneModel<BsonDocument>(olderOnly);
+    }
+
+    /// <summary>
+    /// A duplicate key on <c>_id</c> is the version guard saying "already newer". A duplicate on
+    /// any other unique index is the caller's data clashing with another document: a refusal,
+    /// never to be mistaken for success.
+    /// </summary>
+    private static bool IsIdDuplicate(WriteError? error) =>
+        error is { Category: ServerErrorCategory.DuplicateKey } && (error.Message is null || error.Message.Contains("index: _id_", StringComparison.Ordinal));
 
     public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record, long expectedVersion, CancellationToken cancellationToken)
     {
@@ -205,7 +299,7 @@ internal sealed class MongoRecordStore : IRecordStore
         {
             throw new StoreUnavailableException("The store (MongoDB) is unreachable: " + ex.GetType().Name, ex);
         }
-        catch (MongoWriteException ex) when (ex.WriteError?.Category != ServerErrorCategory.DuplicateKey)
+        catch (MongoWriteException ex) when (!IsIdDuplicate(ex.WriteError))
         {
             throw new StoreRejectedValueException("The store refused the value: " + ex.WriteError?.Message, ex);
         }

@@ -98,6 +98,29 @@ internal sealed class SqliteRecordStore : IRecordStore
         return await ExecuteAsync(ns, sql, key, record: null, expectedVersion, cancellationToken).ConfigureAwait(false) == 1;
     }
 
+    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns, IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken)
+    {
+        // SQLite is local and serialises writers anyway: one guarded statement per mutation.
+        var outcomes = new MutationOutcome[mutations.Count];
+        for (var i = 0; i < mutations.Count; i++)
+        {
+            var mutation = mutations[i];
+            if (mutation.Record is { } record)
+            {
+                outcomes[i] = await UpsertIfNewerAsync(ns, mutation.Key, record, cancellationToken).ConfigureAwait(false) == StoreWriteOutcome.Applied
+                    ? MutationOutcome.Applied
+                    : MutationOutcome.AlreadyNewer;
+            }
+            else
+            {
+                await ExecuteAsync(ns, $"DELETE FROM {Table(ns)} WHERE id = $id AND version < $expected", mutation.Key, record: null, mutation.Version, cancellationToken).ConfigureAwait(false);
+                outcomes[i] = MutationOutcome.Applied;
+            }
+        }
+
+        return outcomes;
+    }
+
     private async Task<int> ExecuteAsync(NamespacePolicy ns, string sql, string key, StoredRecord? record, long? expectedVersion, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(ns, cancellationToken).ConfigureAwait(false);

@@ -44,9 +44,9 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         var misses = new List<int>();
         for (var i = 0; i < keys.Count; i++)
         {
-            if (lookups[i].State == LookupState.Hit)
+            if (lookups[i].State is LookupState.Hit or LookupState.Pending)
             {
-                results[i] = FromEntry(lookups[i].Entry!, stale: false);
+                results[i] = FromLookup(lookups[i]);
             }
             else if (!ns.HasStore)
             {
@@ -94,9 +94,9 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
 
     private async Task<ReadResult> CompleteReadAsync(NamespacePolicy ns, string key, CacheLookup lookup, string? leaseToken, CancellationToken cancellationToken)
     {
-        if (lookup.State == LookupState.Hit)
+        if (lookup.State is LookupState.Hit or LookupState.Pending)
         {
-            return FromEntry(lookup.Entry!, stale: false);
+            return FromLookup(lookup);
         }
 
         if (!ns.HasStore)
@@ -162,9 +162,9 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
             await Task.Delay(FillPollInterval, cancellationToken).ConfigureAwait(false);
             waited += FillPollInterval;
             var lookup = await LookupOrMissAsync(ns, key, leaseToken: null, cancellationToken).ConfigureAwait(false);
-            if (lookup.State == LookupState.Hit)
+            if (lookup.State is LookupState.Hit or LookupState.Pending)
             {
-                return FromEntry(lookup.Entry!, stale: false);
+                return FromLookup(lookup);
             }
         }
 
@@ -203,6 +203,20 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         ns.OnStoreDown == StoreDownBehavior.ServeStale
         && lookup is { State: LookupState.Expired, Entry: { } entry }
         && time.GetUtcNow() - entry.ExpiresAt <= ns.StaleWindow;
+
+    /// <summary>A fresh entry, or a write-behind pending record (the newest value, not yet in the store).</summary>
+    private ReadResult FromLookup(CacheLookup lookup)
+    {
+        if (lookup.State != LookupState.Pending)
+        {
+            return FromEntry(lookup.Entry!, stale: false);
+        }
+
+        var pending = lookup.Entry!;
+        return pending.IsNegative
+            ? ReadResult.NotFound(ReadSource.Pending)
+            : new ReadResult(true, pending.Value, pending.ContentType, pending.Version, ReadSource.Pending, false, null);
+    }
 
     private ReadResult FromEntry(CacheEntry entry, bool stale)
     {

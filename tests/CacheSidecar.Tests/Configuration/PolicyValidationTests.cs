@@ -19,8 +19,41 @@ public sealed class PolicyValidationTests
         { "Partitions", "0", "Sidecar:Namespaces:broken:Partitions must be between" },
         { "Collection", "system.users", "Sidecar:Namespaces:broken:Collection 'system.users' is not a valid collection name" },
         { "Collection", "", "Sidecar:Namespaces:broken:Collection is required for the CacheAside strategy" },
-        { "Strategy", "WriteBehind", "Sidecar:Namespaces:broken:Strategy: WriteBehind is not available" },
     };
+
+    public static TheoryData<string, string, string> BadWriteBehindPolicies() => new()
+    {
+        { "BatchSize", "0", "Sidecar:Namespaces:broken:WriteBehind:BatchSize must be between 1 and 10000" },
+        { "MaxBacklog", "0", "Sidecar:Namespaces:broken:WriteBehind:MaxBacklog must be at least 1" },
+        { "MaxAttempts", "0", "Sidecar:Namespaces:broken:WriteBehind:MaxAttempts must be between" },
+        { "FlushInterval", "00:00:00", "Sidecar:Namespaces:broken:WriteBehind:FlushInterval must be positive" },
+        { "ReclaimAfter", "-00:00:01", "Sidecar:Namespaces:broken:WriteBehind:ReclaimAfter must be positive" },
+        { "WaitForReplicas", "-1", "Sidecar:Namespaces:broken:WriteBehind:WaitForReplicas must be between" },
+        { "RetryBaseDelay", "00:01:00", "Sidecar:Namespaces:broken:WriteBehind:RetryBaseDelay (00:01:00) must not exceed RetryMaxDelay" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadWriteBehindPolicies))]
+    public void A_bad_write_behind_setting_refuses_to_start_naming_the_namespace_and_field(string field, string value, string expectedMessage)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings =>
+        {
+            settings["Sidecar:Namespaces:broken:Strategy"] = "WriteBehind";
+            settings["Sidecar:Namespaces:broken:Collection"] = "broken_items";
+            settings[$"Sidecar:Namespaces:broken:WriteBehind:{field}"] = value;
+        }));
+
+        Assert.Contains(error.Failures, failure => failure.StartsWith(expectedMessage, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_write_behind_namespace_needs_a_collection()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings =>
+            settings["Sidecar:Namespaces:broken:Strategy"] = "WriteBehind"));
+
+        Assert.Contains(error.Failures, failure => failure.StartsWith("Sidecar:Namespaces:broken:Collection is required for the WriteBehind strategy", StringComparison.Ordinal));
+    }
 
     [Theory]
     [MemberData(nameof(BadPolicies))]

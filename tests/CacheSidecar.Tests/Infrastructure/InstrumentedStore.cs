@@ -14,6 +14,8 @@ internal sealed class InstrumentedStore(IRecordStore inner) : IRecordStore
     private int _loadManys;
     private int _writes;
     private int _cancelledLoads;
+    private int _batchedMutations;
+    private int _batches;
 
     public string Description => inner.Description;
 
@@ -67,6 +69,26 @@ internal sealed class InstrumentedStore(IRecordStore inner) : IRecordStore
     {
         Interlocked.Increment(ref _writes);
         return inner.DeleteAsync(ns, key, expectedVersion, cancellationToken);
+    }
+
+    /// <summary>Mutations applied through <see cref="ApplyBatchAsync"/> (write-behind flushes), and the batches.</summary>
+    public int BatchedMutations => Volatile.Read(ref _batchedMutations);
+
+    public int Batches => Volatile.Read(ref _batches);
+
+    /// <summary>Awaited before a flush batch reaches the store (lets a test hold a flusher mid-round).</summary>
+    public Func<IReadOnlyList<StoreMutation>, Task>? BeforeBatch { get; set; }
+
+    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns, IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _batchedMutations, mutations.Count);
+        if (BeforeBatch is { } hook)
+        {
+            await hook(mutations);
+        }
+
+        return await inner.ApplyBatchAsync(ns, mutations, cancellationToken);
     }
 
     private async Task DelayAsync(CancellationToken cancellationToken)

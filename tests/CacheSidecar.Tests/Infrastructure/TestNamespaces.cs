@@ -11,6 +11,12 @@ internal static class TestNamespaces
     public const string ObjectIds = "oid";
     public const string Small = "small";
     public const string ServeStale = "stale";
+    public const string Wb = "wb";
+    public const string WbSmall = "wb-small";
+    public const string WbDegrading = "wb-degrade";
+
+    /// <summary>The write-behind namespaces' flush interval (on the host's fake clock: flushers run when a test advances it).</summary>
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(30);
@@ -55,6 +61,28 @@ internal static class TestNamespaces
         [$"Sidecar:Namespaces:{ServeStale}:OnStoreDown"] = "ServeStale",
         [$"Sidecar:Namespaces:{ServeStale}:StaleWindow"] = "00:05:00",
         [$"Sidecar:Namespaces:{ServeStale}:Collection"] = "stale_items",
+
+        [$"Sidecar:Namespaces:{Wb}:Strategy"] = "WriteBehind",
+        [$"Sidecar:Namespaces:{Wb}:Ttl"] = "00:10:00",
+        [$"Sidecar:Namespaces:{Wb}:NegativeTtl"] = "00:00:30",
+        [$"Sidecar:Namespaces:{Wb}:Collection"] = "wb_items",
+        [$"Sidecar:Namespaces:{Wb}:WriteBehind:FlushInterval"] = "00:00:01",
+        [$"Sidecar:Namespaces:{Wb}:WriteBehind:RetryBaseDelay"] = "00:00:01",
+        [$"Sidecar:Namespaces:{Wb}:WriteBehind:RetryMaxDelay"] = "00:00:01",
+        [$"Sidecar:Namespaces:{Wb}:WriteBehind:MaxAttempts"] = "2",
+
+        [$"Sidecar:Namespaces:{WbSmall}:Strategy"] = "WriteBehind",
+        [$"Sidecar:Namespaces:{WbSmall}:Collection"] = "wb_small_items",
+        [$"Sidecar:Namespaces:{WbSmall}:Partitions"] = "1",
+        [$"Sidecar:Namespaces:{WbSmall}:WriteBehind:MaxBacklog"] = "4",
+        [$"Sidecar:Namespaces:{WbSmall}:WriteBehind:FlushInterval"] = "00:00:01",
+        [$"Sidecar:Namespaces:{WbSmall}:WriteBehind:RetryBaseDelay"] = "00:00:01",
+        [$"Sidecar:Namespaces:{WbSmall}:WriteBehind:RetryMaxDelay"] = "00:00:01",
+
+        [$"Sidecar:Namespaces:{WbDegrading}:Strategy"] = "WriteBehind",
+        [$"Sidecar:Namespaces:{WbDegrading}:Collection"] = "wb_items",
+        [$"Sidecar:Namespaces:{WbDegrading}:OnCacheDown"] = "WriteThrough",
+        [$"Sidecar:Namespaces:{WbDegrading}:WriteBehind:FlushInterval"] = "00:00:01",
     };
 
     /// <summary>A key no other test uses.</summary>

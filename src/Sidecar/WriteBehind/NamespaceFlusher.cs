@@ -1,0 +1,380 @@
+using System.Diagnostics;
+using CacheSidecar.CacheTier;
+using CacheSidecar.Configuration;
+using CacheSidecar.Logging;
+using CacheSidecar.Store;
+using Polly;
+using Polly.Retry;
+using StackExchange.Redis;
+
+namespace CacheSidecar.WriteBehind;
+
+/// <summary>
+/// Flushes one write-behind namespace, as one consumer of the group. A round:
+/// <list type="number">
+/// <item>reads each partition's log: entries this consumer already holds (after a failure or a
+/// restart), new entries, and now and then entries a silent consumer left behind (XAUTOCLAIM);</item>
+/// <item>claims the keys' pending records (a key is flushed by one consumer at a time) and takes
+/// their newest value, so several writes to one key coalesce into one store write;</item>
+/// <item>writes them with version-guarded, unordered bulk writes;</item>
+/// <item>removes each pending record whose version is unchanged, then acknowledges and deletes
+/// the entries.</item>
+/// </list>
+/// A round that fails on the store or Redis releases its claims and is retried with exponential
+/// back-off (Polly); nothing is acknowledged that the store does not hold. A document the store
+/// refuses is retried on later rounds and, after <c>MaxAttempts</c>, moved to the dead-letter stream.
+/// </summary>
+internal sealed class NamespaceFlusher
+{
+    private readonly NamespacePolicy _ns;
+    private readonly WriteBehindPolicy _policy;
+    private readonly string _consumer;
+    private readonly RedisWriteBehindLog _log;
+    private readonly IRecordStore _store;
+    private readonly WriteBehindMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline<RoundResult> _retry;
+
+    // Partitions where this consumer holds unacknowledged entries (all of them at start: a
+    // restarted instance with the same consumer name resumes its own entries first).
+    private readonly bool[] _holdsEntries;
+
+    // Refusals per key and version, and when a refused key may be tried again.
+    private readonly Dictionary<(string Key, long Version), int> _attempts = [];
+    private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextReclaim;
+
+    public NamespaceFlusher(NamespacePolicy ns, string consumer, RedisWriteBehindLog log, IRecordStore store, WriteBehindMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        _ns = ns;
+        _policy = ns.WriteBehind;
+        _consumer = consumer;
+        _log = log;
+        _store = store;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _holdsEntries = Enumerable.Repeat(true, ns.Partitions).ToArray();
+        _nextReclaim = time.GetUtcNow();
+        _retry = new ResiliencePipelineBuilder<RoundResult> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<RoundResult>
+            {
+                ShouldHandle = new PredicateBuilder<RoundResult>().Handle<StoreUnavailableException>().Handle<CacheUnavailableException>(),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _policy.RetryBaseDelay,
+                MaxDelay = _policy.RetryMaxDelay,
+                OnRetry = args =>
+                {
+                    _metrics.Retried(_ns.Name);
+                    SidecarLog.WriteBehindFlushRetry(_logger, _ns.Name, args.RetryDelay, args.Outcome.Exception?.Message ?? "unknown");
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>Flushes until <paramref name="stoppingToken"/> fires, then drains this consumer's own entries until <paramref name="drainDeadline"/>.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken, CancellationToken drainDeadline)
+    {
+        try
+        {
+            await _retry.ExecuteAsync(
+                async token =>
+                {
+                    await _log.EnsureGroupsAsync(_ns, token).ConfigureAwait(false);
+                    return RoundResult.Idle;
+                },
+                stoppingToken).ConfigureAwait(false);
+            SidecarLog.WriteBehindFlusherStarted(_logger, _ns.Name, _consumer, _ns.Partitions, _policy.BatchSize, _policy.FlushInterval);
+
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                RoundResult round;
+                try
+                {
+                    round = await _retry.ExecuteAsync(_ => new ValueTask<RoundResult>(RoundAsync(ownEntriesOnly: false)), stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Anything unexpected (a Redis error reply, a bug): never stop flushing for
+                    // good. Log it, back off, make sure the groups exist, and go again.
+                    _metrics.Retried(_ns.Name);
+                    SidecarLog.WriteBehindRoundFailed(_logger, _ns.Name, ex);
+                    await Task.Delay(_policy.RetryMaxDelay, _time, stoppingToken).ConfigureAwait(false);
+                    await EnsureGroupsQuietlyAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (!round.FullBatch)
+                {
+                    await Task.Delay(_policy.FlushInterval, _time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: drain below.
+        }
+
+        await DrainAsync(drainDeadline).ConfigureAwait(false);
+    }
+
+    private async Task EnsureGroupsQuietlyAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _log.EnsureGroupsAsync(_ns, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CacheUnavailableException or RedisException)
+        {
+            // The next round reports it.
+        }
+    }
+
+    /// <summary>Flushes the entries this consumer holds, then leaves the group if it holds none.</summary>
+    private async Task DrainAsync(CancellationToken deadline)
+    {
+        var remaining = 0;
+        try
+        {
+            while (!deadline.IsCancellationRequested)
+            {
+                // No back-off here: a failure ends the drain (the entries stay in Redis for others).
+                var round = await RoundAsync(ownEntriesOnly: true).WaitAsync(deadline).ConfigureAwait(false);
+                remaining = round.Unfinished;
+                if (round.Read == 0 || round.Unfinished == round.Read)
+                {
+                    // Nothing held, or only keys another flusher is writing: leave them to it.
+                    break;
+                }
+            }
+
+            for (var p = 0; p < _ns.Partitions; p++)
+            {
+                await _log.RetireConsumerAsync(_ns, p, _consumer, deadline).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or CacheUnavailableException or StoreUnavailableException or RedisException)
+        {
+            // Out of time or out of reach: what is left stays acknowledged in Redis, and another
+            // instance reclaims it after ReclaimAfter.
+        }
+
+        SidecarLog.WriteBehindDrained(_logger, _ns.Name, remaining);
+    }
+
+    /// <summary>One round over all partitions. Store and Redis calls run to completion (no token): a round is never abandoned half-way.</summary>
+    private async Task<RoundResult> RoundAsync(bool ownEntriesOnly)
+    {
+        var now = _time.GetUtcNow();
+        var reclaim = !ownEntriesOnly && now >= _nextReclaim;
+        if (reclaim)
+        {
+            _nextReclaim = now + (_policy.ReclaimAfter / 2);
+        }
+
+        var batches = await Task.WhenAll(Enumerable.Range(0, _ns.Partitions).Select(p => ReadPartitionAsync(p, ownEntriesOnly, reclaim))).ConfigureAwait(false);
+        var read = batches.Sum(b => b.Entries.Count);
+        if (read == 0)
+        {
+            return RoundResult.Idle;
+        }
+
+        // Claim the keys to flush, per partition (one Lua step per partition, all in parallel).
+        var claims = await Task.WhenAll(batches.Select(b => ClaimAsync(b, now))).ConfigureAwait(false);
+        var toWrite = claims.SelectMany(c => c.Values).Where(c => c.State == ClaimState.Claimed).Select(c => c.Write!).ToList();
+
+        Dictionary<string, MutationOutcome> outcomes;
+        try
+        {
+            outcomes = await WriteToStoreAsync(toWrite).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StoreUnavailableException or CacheUnavailableException)
+        {
+            await ReleaseClaimsAsync(batches, claims).ConfigureAwait(false);
+            throw;
+        }
+
+        var unfinished = 0;
+        for (var i = 0; i < batches.Length; i++)
+        {
+            unfinished += await CompletePartitionAsync(batches[i], claims[i], outcomes).ConfigureAwait(false);
+        }
+
+        return new RoundResult(read, unfinished, batches.Any(b => b.NewEntries >= _policy.BatchSize));
+    }
+
+    private async Task<PartitionBatch> ReadPartitionAsync(int partition, bool ownEntriesOnly, bool reclaim)
+    {
+        var entries = new List<LogEntry>();
+        if (_holdsEntries[partition] || ownEntriesOnly)
+        {
+            entries.AddRange(await _log.ReadAsync(_ns, partition, _consumer, ownPending: true, _policy.BatchSize, CancellationToken.None).ConfigureAwait(false));
+        }
+
+        var newEntries = 0;
+        if (!ownEntriesOnly)
+        {
+            var fresh = await _log.ReadAsync(_ns, partition, _consumer, ownPending: false, _policy.BatchSize, CancellationToken.None).ConfigureAwait(false);
+            newEntries = fresh.Length;
+            entries.AddRange(fresh);
+        }
+
+        if (reclaim)
+        {
+            var reclaimed = await _log.ReclaimAsync(_ns, partition, _consumer, _policy.ReclaimAfter, _policy.BatchSize, CancellationToken.None).ConfigureAwait(false);
+            if (reclaimed.Length > 0)
+            {
+                _metrics.Reclaimed(_ns.Name, reclaimed.Length);
+                SidecarLog.WriteBehindReclaimed(_logger, _ns.Name, reclaimed.Length);
+                entries.AddRange(reclaimed);
+            }
+        }
+
+        var distinct = entries.DistinctBy(e => e.Id).ToList();
+        _holdsEntries[partition] = distinct.Count > 0;
+        return new PartitionBatch(partition, distinct, newEntries);
+    }
+
+    private async Task<Dictionary<string, ClaimResult>> ClaimAsync(PartitionBatch batch, DateTimeOffset now)
+    {
+        var keys = batch.Entries
+            .Where(e => e.Key.Length > 0 && !(_notBefore.TryGetValue(e.Key, out var notBefore) && notBefore > now))
+            .Select(e => e.Key)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var claims = new Dictionary<string, ClaimResult>(StringComparer.Ordinal);
+        if (keys.Count == 0)
+        {
+            return claims;
+        }
+
+        var results = await _log.ClaimAsync(_ns, batch.Partition, _consumer, keys, _policy.ReclaimAfter, CancellationToken.None).ConfigureAwait(false);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            claims[keys[i]] = results[i];
+        }
+
+        return claims;
+    }
+
+    private async Task<Dictionary<string, MutationOutcome>> WriteToStoreAsync(List<PendingWrite> writes)
+    {
+        var outcomes = new Dictionary<string, MutationOutcome>(writes.Count, StringComparer.Ordinal);
+        foreach (var chunk in writes.Chunk(_policy.BatchSize))
+        {
+            var mutations = chunk.Select(w => new StoreMutation(w.Key, w.Version, w.IsTombstone ? null : new StoredRecord(w.Value, w.ContentType, w.Version))).ToList();
+            var started = Stopwatch.GetTimestamp();
+            var results = await _store.ApplyBatchAsync(_ns, mutations, CancellationToken.None).ConfigureAwait(false);
+            _metrics.Batch(_ns.Name, mutations.Count, Stopwatch.GetElapsedTime(started));
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                outcomes[chunk[i].Key] = results[i];
+            }
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Finishes one partition's part of the round; returns how many of its entries stay
+    /// unacknowledged (their key is busy, backing off, or refused below MaxAttempts).
+    /// </summary>
+    private async Task<int> CompletePartitionAsync(PartitionBatch batch, Dictionary<string, ClaimResult> claims, Dictionary<string, MutationOutcome> outcomes)
+    {
+        var finishedKeys = new HashSet<string>(StringComparer.Ordinal);
+        var completions = new List<(string Key, string? FlushedVersion)>();
+        var flushed = 0;
+        foreach (var (key, claim) in claims)
+        {
+            if (claim.State == ClaimState.AlreadyFlushed)
+            {
+                finishedKeys.Add(key);
+                continue;
+            }
+
+            if (claim.State != ClaimState.Claimed)
+            {
+                continue;
+            }
+
+            var write = claim.Write!;
+            var outcome = outcomes[key];
+            if (outcome.Status == MutationStatus.Rejected && !await GiveUpAsync(write, outcome.Error!).ConfigureAwait(false))
+            {
+                completions.Add((key, null));
+                continue;
+            }
+
+            if (outcome.Status != MutationStatus.Rejected)
+            {
+                flushed++;
+            }
+
+            _attempts.Remove((key, write.Version));
+            _notBefore.Remove(key);
+            completions.Add((key, write.VersionText));
+            finishedKeys.Add(key);
+        }
+
+        // Entries without a key (deleted from the log while pending) only need acknowledging.
+        var ack = batch.Entries.Where(e => e.Key.Length == 0 || finishedKeys.Contains(e.Key)).Select(e => e.Id).ToList();
+        await _log.CompleteAsync(_ns, batch.Partition, _consumer, completions, ack, CancellationToken.None).ConfigureAwait(false);
+        _metrics.Flushed(_ns.Name, flushed);
+        var unfinished = batch.Entries.Count - ack.Count;
+        _holdsEntries[batch.Partition] = unfinished > 0;
+        return unfinished;
+    }
+
+    /// <summary>Counts a refusal; after MaxAttempts the write goes to the dead-letter stream (true: stop retrying it).</summary>
+    private async Task<bool> GiveUpAsync(PendingWrite write, string error)
+    {
+        var attempt = _attempts.GetValueOrDefault((write.Key, write.Version)) + 1;
+        if (attempt < _policy.MaxAttempts)
+        {
+            _attempts[(write.Key, write.Version)] = attempt;
+            var backOff = TimeSpan.FromTicks(Math.Min(_policy.RetryMaxDelay.Ticks, _policy.RetryBaseDelay.Ticks << Math.Min(attempt - 1, 20)));
+            _notBefore[write.Key] = _time.GetUtcNow() + backOff;
+            SidecarLog.WriteBehindRejected(_logger, _ns.Name, write.Key, attempt, _policy.MaxAttempts, error);
+            return false;
+        }
+
+        await _log.DeadLetterAsync(_ns, write, error, attempt, CancellationToken.None).ConfigureAwait(false);
+        _metrics.DeadLettered(_ns.Name);
+        SidecarLog.WriteBehindDeadLettered(_logger, _ns.Name, write.Key, write.Version, attempt, error);
+        return true;
+    }
+
+    private async Task ReleaseClaimsAsync(PartitionBatch[] batches, Dictionary<string, ClaimResult>[] claims)
+    {
+        try
+        {
+            await Task.WhenAll(batches.Select((b, i) => _log.CompleteAsync(
+                _ns,
+                b.Partition,
+                _consumer,
+                claims[i].Where(c => c.Value.State == ClaimState.Claimed).Select(c => (c.Key, (string?)null)).ToList(),
+                [],
+                CancellationToken.None))).ConfigureAwait(false);
+        }
+        catch (CacheUnavailableException)
+        {
+            // The claims expire after ReclaimAfter; this consumer may re-claim its own at once.
+        }
+
+        foreach (var batch in batches)
+        {
+            _holdsEntries[batch.Partition] = true;
+        }
+    }
+
+    private sealed record PartitionBatch(int Partition, List<LogEntry> Entries, int NewEntries);
+
+    private readonly record struct RoundResult(int Read, int Unfinished, bool FullBatch)
+    {
+        public static readonly RoundResult Idle = new(0, 0, false);
+    }
+}

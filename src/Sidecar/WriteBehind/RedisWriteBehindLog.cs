@@ -1,0 +1,265 @@
+using System.Globalization;
+using CacheSidecar.CacheTier;
+using CacheSidecar.Configuration;
+using StackExchange.Redis;
+
+namespace CacheSidecar.WriteBehind;
+
+/// <summary>One write as a flusher sees it in a partition log: which key, at which version.</summary>
+internal readonly record struct LogEntry(RedisValue Id, string Key, long Version);
+
+/// <summary>A claimed pending record: the newest acknowledged value of a key, to be flushed.</summary>
+/// <param name="VersionText">The version exactly as Redis holds it; completing with it removes the record only if unchanged.</param>
+internal sealed record PendingWrite(string Key, long Version, string VersionText, ReadOnlyMemory<byte> Value, string ContentType, bool IsTombstone);
+
+internal enum ClaimState
+{
+    /// <summary>No pending record: a flusher already wrote this version or a newer one.</summary>
+    AlreadyFlushed,
+
+    Claimed,
+
+    /// <summary>Another live flusher is writing this key; leave the entry for a later round.</summary>
+    Busy,
+}
+
+internal readonly record struct ClaimResult(ClaimState State, PendingWrite? Write);
+
+internal enum EnqueueStatus
+{
+    Accepted,
+    PreconditionFailed,
+    BacklogFull,
+
+    /// <summary>An if-match needs the store's version: nothing in Redis to compare against.</summary>
+    NeedStoreVersion,
+}
+
+internal readonly record struct EnqueueResult(EnqueueStatus Status, long Version, bool? Existed);
+
+/// <summary>What a write-behind Put or Delete asks the log to record.</summary>
+internal sealed record WriteBehindWrite(string Key, ReadOnlyMemory<byte> Value, string ContentType, bool IsTombstone, DateTimeOffset EntryExpiresAt, long EntryPhysicalTtlMs, long? IfMatch, long? StoreVersionHint);
+
+/// <summary>
+/// Write-behind's durable log in Redis: per partition a pending record per key and a stream of
+/// writes read by the consumer group <see cref="Group"/>. Every call goes through the Redis
+/// tier's circuit breaker, so a Redis outage surfaces as <see cref="CacheUnavailableException"/>.
+/// </summary>
+internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
+{
+    public const string Group = "flushers";
+
+    public IConnectionMultiplexer Connection => redis.Connection;
+
+    public Task<EnqueueResult> EnqueueAsync(NamespacePolicy ns, WriteBehindWrite write, CancellationToken cancellationToken) =>
+        redis.ExecuteAsync(
+            async db =>
+            {
+                var result = (RedisResult[])(await db.ScriptEvaluateAsync(
+                    WriteBehindScripts.Enqueue,
+                    RedisKeyLayout.WriteBehindKeysFor(ns, write.Key),
+                    [
+                        write.Key,
+                        write.IfMatch is { } ifMatch ? ifMatch : string.Empty,
+                        write.StoreVersionHint is { } hint ? hint : string.Empty,
+                        write.EntryExpiresAt.ToUnixTimeMilliseconds(),
+                        write.ContentType,
+                        write.Value,
+                        write.IsTombstone ? "1" : "0",
+                        write.EntryPhysicalTtlMs,
+                        PartitionCapacity(ns),
+                    ]).ConfigureAwait(false))!;
+                return (int)result[0] switch
+                {
+                    1 => new EnqueueResult(EnqueueStatus.Accepted, (long)result[1], (int)result[2] switch { 1 => true, 0 => false, _ => null }),
+                    -1 => new EnqueueResult(EnqueueStatus.PreconditionFailed, 0, null),
+                    -2 => new EnqueueResult(EnqueueStatus.BacklogFull, 0, null),
+                    _ => new EnqueueResult(EnqueueStatus.NeedStoreVersion, 0, null),
+                };
+            },
+            cancellationToken);
+
+    /// <summary>Redis <c>WAIT</c> on the shard that holds the key; returns how many replicas confirmed.</summary>
+    public Task<long> WaitForReplicasAsync(NamespacePolicy ns, string key, int replicas, TimeSpan timeout, CancellationToken cancellationToken) =>
+        redis.ExecuteAsync(
+            async db =>
+            {
+                // WAIT has no key to route by: send it to the endpoint that owns the key's slot,
+                // on the same multiplexed connection that carried the write.
+                var endpoint = await db.IdentifyEndpointAsync(RedisKeyLayout.WriteBehindKeysFor(ns, key)[4]).ConfigureAwait(false);
+                var server = redis.Connection.GetServer(endpoint!);
+                var confirmed = await server.ExecuteAsync("WAIT", replicas, (long)timeout.TotalMilliseconds).ConfigureAwait(false);
+                return (long)confirmed;
+            },
+            cancellationToken);
+
+    /// <summary>Creates the consumer group on every partition log (from the start, so no entry written before is skipped).</summary>
+    public Task EnsureGroupsAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
+        redis.ExecuteAsync(
+            async db =>
+            {
+                await Task.WhenAll(Enumerable.Range(0, ns.Partitions).Select(async p =>
+                {
+                    try
+                    {
+                        await db.StreamCreateConsumerGroupAsync(RedisKeyLayout.Log(ns, p), Group, "0", createStream: true).ConfigureAwait(false);
+                    }
+                    catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+                    {
+                        // Another instance (or an earlier start) created it.
+                    }
+                })).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+
+    /// <summary>Reads entries for <paramref name="consumer"/>: new ones, or (<paramref name="ownPending"/>) those it already holds unacknowledged.</summary>
+    public Task<LogEntry[]> ReadAsync(NamespacePolicy ns, int partition, string consumer, bool ownPending, int count, CancellationToken cancellationToken) =>
+        redis.ExecuteAsync(
+            async db => ToEntries(await db.StreamReadGroupAsync(RedisKeyLayout.Log(ns, partition), Group, consumer, ownPending ? "0-0" : StreamPosition.NewMessages, count).ConfigureAwait(false)),
+            cancellationToken);
+
+    /// <summary>Takes over entries another consumer has left unacknowledged for longer than <paramref name="minIdle"/> (a dead or stuck flusher).</summary>
+    public Task<LogEntry[]> ReclaimAsync(NamespacePolicy ns, int partition, string consumer, TimeSpan minIdle, int count, CancellationToken cancellationToken) =>
+        redis.ExecuteAsync(
+            async db =>
+            {
+                var result = await db.StreamAutoClaimAsync(RedisKeyLayout.Log(ns, partition), Group, consumer, (long)minIdle.TotalMilliseconds, "0-0", count).ConfigureAwait(false);
+                return ToEntries(result.ClaimedEntries);
+            },
+            cancellationToken);
+
+    public Task<ClaimResult[]> ClaimAsync(NamespacePolicy ns, int partition, string consumer, IReadOnlyList<string> keys, TimeSpan claimTimeout, CancellationToken cancellationToken) =>
+        redis.ExecuteAsync(
+            async db =>
+            {
+                var result = (RedisResult[])(await db.ScriptEvaluateAsync(
+                    WriteBehindScripts.Claim,
+                    keys.Select(key => RedisKeyLayout.Pending(ns, partition, key)).ToArray(),
+                    [consumer, (long)claimTimeout.TotalMilliseconds]).ConfigureAwait(false))!;
+                var claims = new ClaimResult[keys.Count];
+                for (var i = 0; i < keys.Count; i++)
+                {
+                    var item = (RedisResult[])result[i]!;
+                    claims[i] = (int)item[0] switch
+                    {
+                        1 => new ClaimResult(ClaimState.Claimed, new PendingWrite(
+                            keys[i], (long)item[1], (string)item[1]!, (byte[])item[3]!, (string)item[2]!, (string)item[4]! == "1")),
+                        0 => new ClaimResult(ClaimState.AlreadyFlushed, null),
+                        _ => new ClaimResult(ClaimState.Busy, null),
+                    };
+                }
+
+                return claims;
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Clears the pending records whose flushed version is unchanged, releases the other claims,
+    /// and acknowledges (then deletes) the given log entries.
+    /// </summary>
+    public Task<long> CompleteAsync(NamespacePolicy ns, int partition, string consumer, IReadOnlyList<(string Key, string? FlushedVersion)> keys, IReadOnlyList<RedisValue> ackIds, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0 && ackIds.Count == 0)
+        {
+            return Task.FromResult(0L);
+        }
+
+        var redisKeys = new RedisKey[keys.Count + 1];
+        redisKeys[0] = RedisKeyLayout.Log(ns, partition);
+        var args = new List<RedisValue>(3 + keys.Count + ackIds.Count) { consumer, Group, keys.Count };
+        for (var i = 0; i < keys.Count; i++)
+        {
+            redisKeys[i + 1] = RedisKeyLayout.Pending(ns, partition, keys[i].Key);
+            args.Add(keys[i].FlushedVersion ?? string.Empty);
+        }
+
+        args.AddRange(ackIds);
+        return redis.ExecuteAsync(
+            async db => (long)await db.ScriptEvaluateAsync(WriteBehindScripts.Complete, redisKeys, args.ToArray()).ConfigureAwait(false),
+            cancellationToken);
+    }
+
+    /// <summary>Parks a write the store keeps refusing; operators read and replay it (docs/write-behind.md).</summary>
+    public Task DeadLetterAsync(NamespacePolicy ns, PendingWrite write, string error, int attempts, CancellationToken cancellationToken) =>
+        redis.ExecuteAsync(
+            db => db.StreamAddAsync(RedisKeyLayout.DeadLetter(ns),
+            [
+                new NameValueEntry("k", write.Key),
+                new NameValueEntry("v", write.VersionText),
+                new NameValueEntry("c", write.ContentType),
+                new NameValueEntry("d", write.Value),
+                new NameValueEntry("n", write.IsTombstone ? "1" : "0"),
+                new NameValueEntry("error", error),
+                new NameValueEntry("attempts", attempts),
+            ]),
+            cancellationToken);
+
+    /// <summary>Unflushed writes in the namespace and the age of the oldest (from its stream id), summed over partitions.</summary>
+    public Task<(long Length, DateTimeOffset? Oldest)> BacklogAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
+        redis.ExecuteAsync(
+            async db =>
+            {
+                var lengths = Enumerable.Range(0, ns.Partitions).Select(p => db.StreamLengthAsync(RedisKeyLayout.Log(ns, p))).ToArray();
+                var firsts = Enumerable.Range(0, ns.Partitions).Select(p => db.StreamRangeAsync(RedisKeyLayout.Log(ns, p), "-", "+", 1)).ToArray();
+                await Task.WhenAll(lengths).ConfigureAwait(false);
+                await Task.WhenAll(firsts).ConfigureAwait(false);
+                DateTimeOffset? oldest = null;
+                foreach (var first in firsts)
+                {
+                    if (first.Result is [var entry, ..] && TimeOfId(entry.Id) is { } at && (oldest is null || at < oldest))
+                    {
+                        oldest = at;
+                    }
+                }
+
+                return (lengths.Sum(l => l.Result), oldest);
+            },
+            cancellationToken);
+
+    public Task<bool> RetireConsumerAsync(NamespacePolicy ns, int partition, string consumer, CancellationToken cancellationToken) =>
+        redis.ExecuteAsync(
+            async db => (int)await db.ScriptEvaluateAsync(WriteBehindScripts.RetireConsumer, [RedisKeyLayout.Log(ns, partition)], [Group, consumer]).ConfigureAwait(false) == 1,
+            cancellationToken);
+
+    /// <summary>Entries one partition may hold: the namespace's MaxBacklog shared evenly, checked atomically in the enqueue step.</summary>
+    public static long PartitionCapacity(NamespacePolicy ns) => (ns.WriteBehind.MaxBacklog + ns.Partitions - 1) / ns.Partitions;
+
+    private static LogEntry[] ToEntries(StreamEntry[] entries)
+    {
+        var result = new List<LogEntry>(entries.Length);
+        foreach (var entry in entries)
+        {
+            // An entry deleted while still pending comes back without fields: nothing to flush,
+            // only to acknowledge (an empty key says so).
+            if (entry.IsNull || entry.Values.Length == 0)
+            {
+                if (!entry.Id.IsNull)
+                {
+                    result.Add(new LogEntry(entry.Id, string.Empty, 0));
+                }
+
+                continue;
+            }
+
+            var key = entry["k"];
+            var version = entry["v"];
+            if (key.HasValue && version.HasValue)
+            {
+                result.Add(new LogEntry(entry.Id, (string)key!, long.Parse((string)version!, NumberStyles.None, CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>Stream ids start with the unix time in ms at which Redis appended the entry.</summary>
+    private static DateTimeOffset? TimeOfId(RedisValue id)
+    {
+        var text = (string?)id;
+        var dash = text?.IndexOf('-', StringComparison.Ordinal) ?? -1;
+        return dash > 0 && long.TryParse(text.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
+    }
+}

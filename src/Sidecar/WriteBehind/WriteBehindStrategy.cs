@@ -1,0 +1,146 @@
+using CacheSidecar.CacheTier;
+using CacheSidecar.Configuration;
+using CacheSidecar.Logging;
+using CacheSidecar.Store;
+using CacheSidecar.Strategies;
+
+namespace CacheSidecar.WriteBehind;
+
+/// <summary>
+/// Write-behind (§4): Put and Delete are one atomic Redis step (cache entry + pending record +
+/// log append) and are acknowledged after it; <see cref="WriteBehindFlusher"/> writes the store
+/// later. Get reads the cache, then the pending record, then the store, so a caller reads its
+/// own writes even after the cache entry expired.
+/// </summary>
+internal sealed class WriteBehindStrategy(
+    ReadThroughReader reader,
+    RedisWriteBehindLog log,
+    WriteThroughStrategy writeThrough,
+    IRecordStore store,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    WriteBehindMetrics metrics,
+    ILogger<WriteBehindStrategy> logger) : ICacheStrategy
+{
+    public Task<ReadResult> GetAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
+        reader.ReadAsync(ns, key, cancellationToken);
+
+    public Task<ReadResult[]> BatchGetAsync(NamespacePolicy ns, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        reader.ReadManyAsync(ns, keys, cancellationToken);
+
+    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
+    {
+        var expiresAt = time.GetUtcNow() + EntryTtl.For(ns, request.Ttl);
+        var write = new WriteBehindWrite(request.Key, request.Value, request.ContentType, IsTombstone: false, expiresAt, PhysicalTtlMs(ns, expiresAt), request.IfMatch, StoreVersionHint: null);
+        var result = await EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
+        if (result is null)
+        {
+            SidecarLog.WriteBehindDegraded(logger, ns.Name, "Put");
+            return await writeThrough.PutAsync(ns, request, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new WriteResult(result.Value.Version, Persisted: false, Queued: true);
+    }
+
+    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken)
+    {
+        // A delete is a tombstone through the same log: it is flushed in version order with the
+        // key's writes, and a negative entry answers reads meanwhile.
+        var expiresAt = time.GetUtcNow() + ns.NegativeTtl;
+        var physicalTtl = ns.NegativeTtl > TimeSpan.Zero ? PhysicalTtlMs(ns, expiresAt) : 0;
+        var write = new WriteBehindWrite(key, ReadOnlyMemory<byte>.Empty, string.Empty, IsTombstone: true, expiresAt, physicalTtl, ifMatch, StoreVersionHint: null);
+        var result = await EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
+        if (result is null)
+        {
+            SidecarLog.WriteBehindDegraded(logger, ns.Name, "Delete");
+            return await writeThrough.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Redis knew the key (pending record or cache entry) or it did not: then ask the store,
+        // best effort, whether there was something to delete.
+        var existed = result.Value.Existed ?? await ExistsInStoreAsync(ns, key, cancellationToken).ConfigureAwait(false);
+        return new DeleteResult(existed, Persisted: false, Queued: true);
+    }
+
+    /// <summary>Returns null when Redis is down and the namespace degrades to write-through.</summary>
+    private async Task<EnqueueResult?> EnqueueAsync(NamespacePolicy ns, WriteBehindWrite write, CancellationToken cancellationToken)
+    {
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // SIGTERM: this instance is flushing what it holds; new writes belong to another instance.
+            throw new SidecarUnavailableException("The sidecar is shutting down and takes no more writes; retry on another instance.");
+        }
+
+        EnqueueResult result;
+        try
+        {
+            result = await log.EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
+            if (result.Status == EnqueueStatus.NeedStoreVersion)
+            {
+                // if-match with nothing in Redis to compare: the store's version decides (no
+                // pending record exists, so the store is the newest state of the key).
+                var stored = await store.LoadAsync(ns, write.Key, cancellationToken).ConfigureAwait(false);
+                result = await log.EnqueueAsync(ns, write with { StoreVersionHint = stored?.Version ?? 0 }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (CacheUnavailableException ex)
+        {
+            if (ns.OnCacheDown == CacheDownBehavior.WriteThrough)
+            {
+                return null;
+            }
+
+            throw new SidecarUnavailableException($"Write-behind needs Redis, which is unavailable; namespace '{ns.Name}' is configured to fail (OnCacheDown: Fail).", ex);
+        }
+
+        switch (result.Status)
+        {
+            case EnqueueStatus.PreconditionFailed:
+            case EnqueueStatus.NeedStoreVersion:
+                throw new PreconditionFailedException(write.Key, write.IfMatch ?? 0);
+            case EnqueueStatus.BacklogFull:
+                metrics.BacklogFull(ns.Name);
+                throw new BacklogFullException($"Namespace '{ns.Name}' has {ns.WriteBehind.MaxBacklog} unflushed writes (MaxBacklog); nothing was written. Retry later.");
+        }
+
+        metrics.Enqueued(ns.Name);
+        await WaitForReplicasAsync(ns, write.Key, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task WaitForReplicasAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    {
+        var wanted = ns.WriteBehind.WaitForReplicas;
+        if (wanted == 0)
+        {
+            return;
+        }
+
+        var confirmed = await log.WaitForReplicasAsync(ns, key, wanted, ns.WriteBehind.WaitTimeout, cancellationToken).ConfigureAwait(false);
+        if (confirmed < wanted)
+        {
+            throw new SidecarUnavailableException(
+                $"The write reached the Redis primary but only {confirmed} of {wanted} replica(s) confirmed it within {ns.WriteBehind.WaitTimeout}; it will still be flushed unless the primary fails before replicating.");
+        }
+    }
+
+    private async Task<bool> ExistsInStoreAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.LoadAsync(ns, key, cancellationToken).ConfigureAwait(false) is not null;
+        }
+        catch (StoreUnavailableException)
+        {
+            // The delete is queued either way; only the "was there something" answer is unknown.
+            return false;
+        }
+    }
+
+    /// <summary>Redis keeps the entry for its TTL plus the stale window, as the cache tier does for fills.</summary>
+    private long PhysicalTtlMs(NamespacePolicy ns, DateTimeOffset expiresAt)
+    {
+        var keep = (expiresAt - time.GetUtcNow()) + (ns.OnStoreDown == StoreDownBehavior.ServeStale ? ns.StaleWindow : TimeSpan.Zero);
+        return Math.Max(1, (long)keep.TotalMilliseconds);
+    }
+}

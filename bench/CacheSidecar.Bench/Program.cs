@@ -1,0 +1,69 @@
+using System.Runtime.InteropServices;
+using CacheSidecar.Bench;
+using CacheSidecar.Bench.WriteBehind;
+
+// Entry point: parses the command, turns Ctrl+C / SIGTERM into cancellation so every child process
+// (sidecars, redis-server) is killed by the normal dispose path, and maps outcomes to exit codes.
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return args.Length == 0 ? 64 : 0;
+}
+
+if (args[0] != "writebehind")
+{
+    await Console.Error.WriteLineAsync($"Unknown bench command '{args[0]}'.\n{BenchOptions.Usage}");
+    return 64;
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    await Console.Error.WriteLineAsync($"{ex.Message}\n{BenchOptions.Usage}");
+    return 64;
+}
+
+using var stopping = new CancellationTokenSource();
+
+// Cancel instead of dying: the finally/dispose chain then kills the children by PID.
+// A second Ctrl+C is not cancelled and ends the process; the ProcessExit hooks of
+// SidecarChild and RedisServerProcess still kill what is left.
+void OnSignal(PosixSignalContext context)
+{
+    if (!stopping.IsCancellationRequested)
+    {
+        context.Cancel = true;
+        Console.Error.WriteLine($"{context.Signal}: stopping, killing child processes ...");
+        stopping.Cancel();
+    }
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+try
+{
+    return await WriteBehindCommand.RunAsync(options, stopping.Token);
+}
+catch (Exception) when (stopping.IsCancellationRequested)
+{
+    // Cancellation surfaces as OperationCanceledException or, from a gRPC call, RpcException(Cancelled).
+    await Console.Error.WriteLineAsync("Cancelled; nothing written to docs/benchmarks.md.");
+    return 130;
+}
+catch (BenchFailedException ex)
+{
+    await Console.Error.WriteLineAsync($"Bench failed: {ex.Message}");
+    return 1;
+}
+catch (Exception ex)
+{
+    // Caught rather than left unhandled so the process exits normally and the ProcessExit
+    // hooks still run (the dispose chain has already killed the children by now).
+    await Console.Error.WriteLineAsync($"Bench failed unexpectedly: {ex}");
+    return 1;
+}

@@ -15,6 +15,9 @@ internal static class BenchNamespaces
     /// <summary>WriteBehind namespace for the Put scenario.</summary>
     public const string WriteBehindPut = "wbbench";
 
+    /// <summary>WriteBehind namespace for the Put scenario on an instance without flushers.</summary>
+    public const string WriteBehindPutAckOnly = "wbackbench";
+
     /// <summary>The fresh namespace (and collection) of one flusher batch size, e.g. "wbflush500".</summary>
     public static string Flush(int batchSize) => string.Create(CultureInfo.InvariantCulture, $"wbflush{batchSize}");
 

@@ -35,6 +35,7 @@ internal static class ThroughputBenchmark
     public const string ListNamespaces = "gRPC ListNamespaces (in-memory RPC)";
     public const string GetHit = "Sidecar Get, cache hit (CacheAside)";
     public const string WriteBehindPut = "Sidecar Put, write-behind";
+    public const string WriteBehindPutAckOnly = "Sidecar Put, write-behind, flushers on another instance";
 
     private const int GetKeys = 1_000;
     private const int PutKeys = 10_000;
@@ -104,6 +105,23 @@ internal static class ThroughputBenchmark
                     return reply.Queued;
                 });
                 backlogAfterPut = await WriteBehindBacklog.ReadAsync(redis, BenchNamespaces.WriteBehindPut);
+
+                // 5. The same Puts on an instance that runs no flushers (RunFlushers=false), as when
+                //    flushing is left to other pods: the caller-facing acknowledgement path alone,
+                //    without this 2-core machine also doing the store writes and the test store's work.
+                await using var ackOnly = await SidecarChild.StartAsync(
+                    "ack-only",
+                    BenchNamespaces.Backends(servers).WithWriteBehind(BenchNamespaces.WriteBehindPutAckOnly, batchSize: 500).WithFlushers(run: false),
+                    cancellationToken);
+                using var ackChannel = GrpcChannel.ForAddress(ackOnly.Address);
+                var ackCache = new Cache.CacheClient(ackChannel);
+                await Measure(WriteBehindPutAckOnly, async (sequence, ct) =>
+                {
+                    var reply = await ackCache.PutAsync(
+                        new PutRequest { Namespace = BenchNamespaces.WriteBehindPutAckOnly, Key = putKeys[sequence % PutKeys], Value = value, ContentType = Payload.JsonContentType },
+                        cancellationToken: ct);
+                    return reply.Queued;
+                });
             }
 
             return new ThroughputResults(results, skipped, backlogAfterPut);

@@ -10,6 +10,7 @@ namespace CacheSidecar.CacheTier;
 /// <c>hash(key) mod P</c>; every key of one partition shares the tag <c>{ns:p}</c>, so each Lua
 /// step touches one slot (Redis Cluster safe) while a namespace still spreads over all shards.
 /// <code>
+/// (every key starts with Sidecar:Redis:KeyPrefix, default "cs")
 /// cs:{ns:p}:e:&lt;key&gt;   hash: v (version) g (generation) x (expires, unix ms) c (content type) d (data) n (negative)
 /// cs:{ns:p}:l:&lt;key&gt;   fill lease: "&lt;token&gt;:&lt;generation&gt;", PX LeaseTtl
 /// cs:{ns:p}:gen        partition generation; bumping it invalidates the partition in O(1)
@@ -28,7 +29,7 @@ internal static class RedisKeyLayout
         return (int)(XxHash32.HashToUInt32(buffer) % (uint)ns.Partitions);
     }
 
-    public static string Tag(NamespacePolicy ns, int partition) => $"cs:{{{ns.Name}:{partition}}}";
+    public static string Tag(NamespacePolicy ns, int partition) => $"{ns.KeyPrefix}:{{{ns.Name}:{partition}}}";
 
     public static RedisKey Generation(NamespacePolicy ns, int partition) => $"{Tag(ns, partition)}:gen";
 
@@ -37,7 +38,7 @@ internal static class RedisKeyLayout
     public static RedisKey Pending(NamespacePolicy ns, int partition, string key) => $"{Tag(ns, partition)}:p:{key}";
 
     /// <summary>One dead-letter stream per namespace (its own slot: dead letters are rare and read by operators).</summary>
-    public static RedisKey DeadLetter(NamespacePolicy ns) => $"cs:{{{ns.Name}:dlq}}:dlq";
+    public static RedisKey DeadLetter(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:dlq}}:dlq";
 
     /// <summary>Entry, lease, generation, pending record and partition log of one key: the KEYS of the write-behind scripts.</summary>
     public static RedisKey[] WriteBehindKeysFor(NamespacePolicy ns, string key)

@@ -20,13 +20,17 @@ public sealed record NamespacePolicy
     public required TimeSpan LeaseTtl { get; init; }
     public required WriteBehindPolicy WriteBehind { get; init; }
 
+    /// <summary>The deployment's Redis key prefix (<c>Sidecar:Redis:KeyPrefix</c>).</summary>
+    public string KeyPrefix { get; init; } = "cs";
+
     /// <summary>True when the namespace has a store behind it; false for a pure cache.</summary>
     public bool HasStore => Collection is not null;
 
     /// <summary>Resolves configured options against <see cref="NamespaceDefaults"/>.</summary>
-    public static NamespacePolicy From(string name, NamespaceOptions options) => new()
+    public static NamespacePolicy From(string name, NamespaceOptions options, string keyPrefix = "cs") => new()
     {
         Name = name,
+        KeyPrefix = keyPrefix,
         Strategy = options.Strategy ?? NamespaceDefaults.Strategy,
         Ttl = options.Ttl ?? NamespaceDefaults.Ttl,
         TtlJitter = options.TtlJitter ?? NamespaceDefaults.TtlJitter,

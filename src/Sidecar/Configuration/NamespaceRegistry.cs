@@ -11,7 +11,7 @@ internal sealed class NamespaceRegistry
     public NamespaceRegistry(IOptions<SidecarOptions> options)
     {
         _policies = options.Value.Namespaces
-            .ToFrozenDictionary(pair => pair.Key, pair => NamespacePolicy.From(pair.Key, pair.Value), StringComparer.Ordinal);
+            .ToFrozenDictionary(pair => pair.Key, pair => NamespacePolicy.From(pair.Key, pair.Value, options.Value.Redis.KeyPrefix), StringComparer.Ordinal);
     }
 
     public IEnumerable<NamespacePolicy> All => _policies.Values.OrderBy(policy => policy.Name, StringComparer.Ordinal);

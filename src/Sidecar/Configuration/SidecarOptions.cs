@@ -33,6 +33,10 @@ public sealed class RedisOptions
     /// <summary>A StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c> or a list of cluster nodes.</summary>
     public string? Configuration { get; set; }
 
+    /// <summary>First part of every Redis key the sidecar writes (<c>&lt;prefix&gt;:{ns:p}:…</c>): lets
+    /// several deployments (or test runs) share one Redis without seeing each other's keys.</summary>
+    public string KeyPrefix { get; set; } = "cs";
+
     /// <summary>How long the circuit stays open after Redis failures before one call probes it again.</summary>
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -13,6 +13,9 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
     private static partial Regex NamespaceNamePattern();
 
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,32}$")]
+    private static partial Regex KeyPrefixPattern();
+
     // MongoDB collection names: no '$', no NUL, not empty, not "system.".
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,120}$")]
     private static partial Regex CollectionNamePattern();
@@ -24,6 +27,11 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
         foreach (var (nsName, nsOptions) in options.Namespaces)
         {
             ValidateNamespace(nsName, nsOptions, failures);
+        }
+
+        if (!KeyPrefixPattern().IsMatch(options.Redis.KeyPrefix ?? string.Empty))
+        {
+            failures.Add("Sidecar:Redis:KeyPrefix must be 1-32 characters of letters, digits, '_', '.', '-'.");
         }
 
         if (options.Redis.CircuitBreakDuration <= TimeSpan.Zero)

@@ -40,10 +40,13 @@ internal static class WriteBehindScripts
         if ARGV[3] ~= '' and tonumber(ARGV[3]) >= v then v = tonumber(ARGV[3]) + 1 end
         local vs = string.format('%.0f', v)
         redis.call('HSET', KEYS[4], 'v', vs, 'c', ARGV[5], 'd', ARGV[6], 'n', ARGV[7])
-        redis.call('DEL', KEYS[1], KEYS[2])
         if tonumber(ARGV[8]) > 0 then
+          -- HSET sets every field an entry has, so no DEL first; the lease dies with the write.
+          redis.call('DEL', KEYS[2])
           redis.call('HSET', KEYS[1], 'v', vs, 'g', g, 'x', ARGV[4], 'c', ARGV[5], 'd', ARGV[6], 'n', ARGV[7])
           redis.call('PEXPIRE', KEYS[1], ARGV[8])
+        else
+          redis.call('DEL', KEYS[1], KEYS[2])
         end
         redis.call('XADD', KEYS[5], '*', 'k', ARGV[1], 'v', vs)
         local existed = -1

@@ -47,6 +47,14 @@ public sealed class PolicyValidationTests
     }
 
     [Fact]
+    public void A_redis_key_prefix_that_could_break_the_key_layout_is_refused()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings => settings["Sidecar:Redis:KeyPrefix"] = "a:{b}"));
+
+        Assert.Contains(error.Failures, failure => failure.StartsWith("Sidecar:Redis:KeyPrefix must be 1-32 characters", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_write_behind_namespace_needs_a_collection()
     {
         var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings =>

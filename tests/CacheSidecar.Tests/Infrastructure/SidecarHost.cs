@@ -30,6 +30,9 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
         _kestrel = kestrel;
     }
 
+    /// <summary>This host's Redis key prefix (unique per host unless a test shares one).</summary>
+    public string KeyPrefix => _settings["Sidecar:Redis:KeyPrefix"]!;
+
     /// <summary>The address a real socket reaches the sidecar on (Kestrel mode only).</summary>
     public Uri? KestrelAddress { get; private set; }
 
@@ -67,6 +70,9 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
         settings["Sidecar:Mongo:ConnectionString"] = mongo ?? string.Empty;
         settings["Sidecar:Mongo:Database"] = "sidecar_tests";
         settings["Sidecar:Mongo:ServerSelectionTimeout"] = "00:00:02";
+        // Each host gets its own Redis key space, so hosts of parallel tests never see (or flush)
+        // each other's entries; a test that wants two sidecars on one key space passes the first's prefix.
+        settings["Sidecar:Redis:KeyPrefix"] = $"t{Guid.NewGuid():N}"[..12];
         settings["Sidecar:Embedded:SqlitePath"] = Path.Combine(Path.GetTempPath(), $"cachesidecar-tests-{Guid.NewGuid():N}.db");
         configure?.Invoke(settings);
         var host = new SidecarHost(settings, kestrel);

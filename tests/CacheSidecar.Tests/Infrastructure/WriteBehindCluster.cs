@@ -87,9 +87,9 @@ internal sealed class WriteBehindCluster : IAsyncDisposable
         }
 
         var process = SidecarProcess.Start(env);
-        await process.WaitUntilServingAsync(TimeSpan.FromSeconds(30), anyStatus: true); // the store may be down on purpose
         var channel = GrpcChannel.ForAddress(process.Address);
-        _sidecars.Add((process, channel));
+        _sidecars.Add((process, channel)); // disposed (killed) with the cluster even if it never serves
+        await process.WaitUntilServingAsync(TimeSpan.FromSeconds(30), anyStatus: true); // the store may be down on purpose
         return (process, new Cache.CacheClient(channel));
     }
 

@@ -111,7 +111,7 @@ public abstract class ReadPathTests : IAsyncDisposable
     [Fact]
     public async Task Two_sidecars_missing_the_same_key_at_once_make_one_store_load_while_the_lease_is_held()
     {
-        await using var second = SidecarHost.Start(_redis, _mongo.ConnectionString);
+        await using var second = SidecarHost.Start(_redis, _mongo.ConnectionString, s => s["Sidecar:Redis:KeyPrefix"] = _host.KeyPrefix);
         var key = UniqueKey();
         await _host.Client.PutJsonAsync(CacheAside, key, "1");
         _host.Store.LoadDelay = TimeSpan.FromMilliseconds(150);

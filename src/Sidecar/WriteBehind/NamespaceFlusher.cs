@@ -287,6 +287,7 @@ internal sealed class NamespaceFlusher
     {
         var finishedKeys = new HashSet<string>(StringComparer.Ordinal);
         var completions = new List<(string Key, string? FlushedVersion)>();
+        var staleEntries = new List<string>();
         var flushed = 0;
         foreach (var (key, claim) in claims)
         {
@@ -309,9 +310,15 @@ internal sealed class NamespaceFlusher
                 continue;
             }
 
-            if (outcome.Status != MutationStatus.Rejected)
+            if (outcome.Status == MutationStatus.Applied)
             {
                 flushed++;
+            }
+            else
+            {
+                // Dead-lettered, or the store holds a newer version: the cache entry this write
+                // set is not what the store holds, so it must not go on serving it.
+                staleEntries.Add(key);
             }
 
             _attempts.Remove((key, write.Version));
@@ -323,6 +330,10 @@ internal sealed class NamespaceFlusher
         // Entries without a key (deleted from the log while pending) only need acknowledging.
         var ack = batch.Entries.Where(e => e.Key.Length == 0 || finishedKeys.Contains(e.Key)).Select(e => e.Id).ToList();
         await _log.CompleteAsync(_ns, batch.Partition, _consumer, completions, ack, CancellationToken.None).ConfigureAwait(false);
+        foreach (var key in staleEntries)
+        {
+            await _log.DropEntryAsync(_ns, key, CancellationToken.None).ConfigureAwait(false);
+        }
         _metrics.Flushed(_ns.Name, flushed);
         var unfinished = batch.Entries.Count - ack.Count;
         _holdsEntries[batch.Partition] = unfinished > 0;

@@ -180,6 +180,10 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
             cancellationToken);
     }
 
+    /// <summary>Drops a key's cache entry (its value is not what the store holds), as an invalidation does.</summary>
+    public Task<bool> DropEntryAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
+        redis.InvalidateAsync(ns, key, cancellationToken);
+
     /// <summary>Parks a write the store keeps refusing; operators read and replay it (docs/write-behind.md).</summary>
     public Task DeadLetterAsync(NamespacePolicy ns, PendingWrite write, string error, int attempts, CancellationToken cancellationToken) =>
         redis.ExecuteAsync(

@@ -126,6 +126,7 @@ public sealed class WriteBehindOperationsTests(RedisSingleFixture redis, RedisCl
         Assert.Equal("2", (string?)dead["attempts"]);
         Assert.NotNull(await StoreProbe.LoadAsync(host, "wb-dlq", good));
         Assert.Null(await StoreProbe.LoadAsync(host, "wb-dlq", poisoned));
+        Assert.False((await host.Client.GetAsync("wb-dlq", poisoned)).Found); // its cache entry went with it: reads agree with the store
         Assert.Equal(1, metrics.Sum("cachesidecar.writebehind.dead_lettered", "wb-dlq"));
     }
 

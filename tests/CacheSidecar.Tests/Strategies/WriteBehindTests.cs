@@ -273,6 +273,7 @@ public abstract class WriteBehindTests : IAsyncDisposable
         var stored = await StoreProbe.LoadAsync(_host, Wb, key);
         Assert.Equal("\"newer\"", stored!.Value.Span.ToArray().AsUtf8()); // "already newer": acknowledged, not retried, not regressed
         Assert.False(await _probe.HasPendingAsync(key));
+        Assert.Equal("\"newer\"", (await _host.Client.GetAsync(Wb, key)).Text()); // the older cached value was dropped
     }
 
     protected abstract string RedisConfiguration { get; }

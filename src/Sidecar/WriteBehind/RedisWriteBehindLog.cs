@@ -116,17 +116,18 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
     /// <summary>Reads entries for <paramref name="consumer"/>: new ones, or (<paramref name="ownPending"/>) those it already holds unacknowledged.</summary>
     public Task<LogEntry[]> ReadAsync(NamespacePolicy ns, int partition, string consumer, bool ownPending, int count, CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
-            async db => ToEntries(await db.StreamReadGroupAsync(RedisKeyLayout.Log(ns, partition), Group, consumer, ownPending ? "0-0" : StreamPosition.NewMessages, count).ConfigureAwait(false)),
+            db => RecreatingGroupAsync(db, ns, partition, async () =>
+                ToEntries(await db.StreamReadGroupAsync(RedisKeyLayout.Log(ns, partition), Group, consumer, ownPending ? "0-0" : StreamPosition.NewMessages, count).ConfigureAwait(false))),
             cancellationToken);
 
     /// <summary>Takes over entries another consumer has left unacknowledged for longer than <paramref name="minIdle"/> (a dead or stuck flusher).</summary>
     public Task<LogEntry[]> ReclaimAsync(NamespacePolicy ns, int partition, string consumer, TimeSpan minIdle, int count, CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
-            async db =>
+            db => RecreatingGroupAsync(db, ns, partition, async () =>
             {
                 var result = await db.StreamAutoClaimAsync(RedisKeyLayout.Log(ns, partition), Group, consumer, (long)minIdle.TotalMilliseconds, "0-0", count).ConfigureAwait(false);
                 return ToEntries(result.ClaimedEntries);
-            },
+            }),
             cancellationToken);
 
     public Task<ClaimResult[]> ClaimAsync(NamespacePolicy ns, int partition, string consumer, IReadOnlyList<string> keys, TimeSpan claimTimeout, CancellationToken cancellationToken) =>
@@ -225,6 +226,32 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
         redis.ExecuteAsync(
             async db => (int)await db.ScriptEvaluateAsync(WriteBehindScripts.RetireConsumer, [RedisKeyLayout.Log(ns, partition)], [Group, consumer]).ConfigureAwait(false) == 1,
             cancellationToken);
+
+    /// <summary>
+    /// A Redis that lost its data (restarted without persistence, flushed) has no consumer group:
+    /// create it again and read nothing this round, instead of failing every round (and tripping the
+    /// cache tier's circuit breaker) with NOGROUP.
+    /// </summary>
+    private static async Task<LogEntry[]> RecreatingGroupAsync(IDatabase db, NamespacePolicy ns, int partition, Func<Task<LogEntry[]>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+        {
+            try
+            {
+                await db.StreamCreateConsumerGroupAsync(RedisKeyLayout.Log(ns, partition), Group, "0", createStream: true).ConfigureAwait(false);
+            }
+            catch (RedisServerException busy) when (busy.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+            {
+                // Another instance recreated it first.
+            }
+
+            return [];
+        }
+    }
 
     /// <summary>Entries one partition may hold: the namespace's MaxBacklog shared evenly, checked atomically in the enqueue step.</summary>
     public static long PartitionCapacity(NamespacePolicy ns) => (ns.WriteBehind.MaxBacklog + ns.Partitions - 1) / ns.Partitions;

@@ -276,6 +276,26 @@ public abstract class WriteBehindTests : IAsyncDisposable
         Assert.Equal("\"newer\"", (await _host.Client.GetAsync(Wb, key)).Text()); // the older cached value was dropped
     }
 
+    [Fact]
+    public async Task Flushing_recovers_when_redis_lost_the_logs_and_their_consumer_group()
+    {
+        var first = UniqueKey();
+        await _host.Client.PutJsonAsync(Wb, first, "1");
+        await FlushAsync(first);
+        var ns = Policy(Wb);
+        for (var p = 0; p < ns.Partitions; p++)
+        {
+            // What a Redis restarted without persistence (or flushed) looks like to the flushers.
+            await _probe.Db.KeyDeleteAsync(CacheTier.RedisKeyLayout.Log(ns, p));
+        }
+
+        var key = UniqueKey();
+        await _host.Client.PutJsonAsync(Wb, key, "2");
+        await FlushAsync(key);
+
+        Assert.Equal("2", (await StoreProbe.LoadAsync(_host, Wb, key))!.Value.Span.ToArray().AsUtf8());
+    }
+
     protected abstract string RedisConfiguration { get; }
 
     private void StoreIsDown() =>

@@ -98,17 +98,7 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
         redis.ExecuteAsync(
             async db =>
             {
-                await Task.WhenAll(Enumerable.Range(0, ns.Partitions).Select(async p =>
-                {
-                    try
-                    {
-                        await db.StreamCreateConsumerGroupAsync(RedisKeyLayout.Log(ns, p), Group, "0", createStream: true).ConfigureAwait(false);
-                    }
-                    catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
-                    {
-                        // Another instance (or an earlier start) created it.
-                    }
-                })).ConfigureAwait(false);
+                await Task.WhenAll(Enumerable.Range(0, ns.Partitions).Select(p => CreateGroupAsync(db, ns, p))).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
@@ -240,16 +230,21 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
         {
-            try
-            {
-                await db.StreamCreateConsumerGroupAsync(RedisKeyLayout.Log(ns, partition), Group, "0", createStream: true).ConfigureAwait(false);
-            }
-            catch (RedisServerException busy) when (busy.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
-            {
-                // Another instance recreated it first.
-            }
-
+            await CreateGroupAsync(db, ns, partition).ConfigureAwait(false);
             return [];
+        }
+    }
+
+    /// <summary>Creates the group reading from the log's start, so no entry written before it is skipped.</summary>
+    private static async Task CreateGroupAsync(IDatabase db, NamespacePolicy ns, int partition)
+    {
+        try
+        {
+            await db.StreamCreateConsumerGroupAsync(RedisKeyLayout.Log(ns, partition), Group, "0", createStream: true).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // Another instance (or an earlier start) created it.
         }
     }
 

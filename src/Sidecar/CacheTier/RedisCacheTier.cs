@@ -26,6 +26,7 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
     private readonly ILogger<RedisCacheTier> _logger;
     private readonly ConcurrentDictionary<(string Ns, int Partition), NamespacePolicy> _missedInvalidations = new();
     private readonly SemaphoreSlim _replayLock = new(1, 1);
+    private readonly string _fillScript;
 
     public RedisCacheTier(IOptions<SidecarOptions> options, TimeProvider time, ILogger<RedisCacheTier> logger)
     {
@@ -40,6 +41,11 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
         configuration.AsyncTimeout = Math.Min(configuration.AsyncTimeout, 2000);
         configuration.ClientName ??= "cachesidecar";
         _connection = ConnectionMultiplexer.Connect(configuration);
+        _fillScript = redis.UnsafeDisableFillLeaseCheckForTesting ? RedisScripts.FillIgnoringLease : RedisScripts.Fill;
+        if (redis.UnsafeDisableFillLeaseCheckForTesting)
+        {
+            SidecarLog.UnsafeFillLeaseCheckDisabled(logger);
+        }
         _time = time;
         _breaker = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
@@ -98,7 +104,7 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
     public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string leaseToken, CancellationToken cancellationToken) =>
         Run(
             async db => (int)await db.ScriptEvaluateAsync(
-                RedisScripts.Fill,
+                _fillScript,
                 RedisKeyLayout.KeysFor(ns, key),
                 [leaseToken, entry.Version, entry.ExpiresAt.ToUnixTimeMilliseconds(), entry.ContentType, entry.Value, entry.IsNegative ? 1 : 0, PhysicalTtlMs(ns, entry)]).ConfigureAwait(false) == 1,
             cancellationToken);

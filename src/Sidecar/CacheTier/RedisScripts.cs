@@ -56,6 +56,21 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// <see cref="Fill"/> without the lease check: the memcache stale-set bug, for the consistency
+    /// checker's broken variant only (<c>Sidecar:Redis:UnsafeDisableFillLeaseCheckForTesting</c>).
+    /// </summary>
+    public const string FillIgnoringLease = """
+        local g = redis.call('GET', KEYS[3]) or '0'
+        redis.call('DEL', KEYS[2])
+        local cur = redis.call('HMGET', KEYS[1], 'v', 'g')
+        if cur[1] and cur[2] == g and tonumber(cur[1]) > tonumber(ARGV[2]) then return 0 end
+        redis.call('DEL', KEYS[1])
+        redis.call('HSET', KEYS[1], 'v', ARGV[2], 'g', g, 'x', ARGV[3], 'c', ARGV[4], 'd', ARGV[5], 'n', ARGV[6])
+        redis.call('PEXPIRE', KEYS[1], ARGV[7])
+        return 1
+        """;
+
+    /// <summary>
     /// Version-guarded set (write-through, tombstones). ARGV: version, expires, content type,
     /// data, negative, physical ttl ms. Returns 0 when the cache already holds this or a newer
     /// version; otherwise sets the entry, kills any fill lease (a loader that read the store

@@ -39,6 +39,13 @@ public sealed class RedisOptions
 
     /// <summary>How long the circuit stays open after Redis failures before one call probes it again.</summary>
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// <b>Breaks cache-aside on purpose; never set it in a deployment.</b> Fills ignore their lease,
+    /// so a loader that read the store before a concurrent write can cache the older value. It
+    /// exists so the consistency checker can prove it detects exactly that bug.
+    /// </summary>
+    public bool UnsafeDisableFillLeaseCheckForTesting { get; set; }
 }
 
 public sealed class MongoOptions

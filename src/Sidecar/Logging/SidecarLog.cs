@@ -17,6 +17,9 @@ internal static partial class SidecarLog
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Namespace {Namespace}: strategy {Strategy}, ttl {Ttl}, collection {Collection}")]
     public static partial void NamespaceConfigured(ILogger logger, string @namespace, string strategy, TimeSpan ttl, string collection);
 
+    [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "Sidecar:Redis:UnsafeDisableFillLeaseCheckForTesting is set: cache-aside fills ignore their lease and can cache stale values. This switch exists only to prove the consistency checker works.")]
+    public static partial void UnsafeFillLeaseCheckDisabled(ILogger logger);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Cache tier unavailable for namespace {Namespace}; serving from the store ({Reason})")]
     public static partial void CacheFallback(ILogger logger, string @namespace, string reason);
 

@@ -68,6 +68,12 @@ internal interface ICacheTier
     /// <summary>Pure-cache delete (optionally only at version <paramref name="ifMatch"/>).</summary>
     Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Drops the entry only if it is the tombstone (negative entry) at <paramref name="version"/>:
+    /// used when the store turns out to hold a value that tombstone wrongly hides.
+    /// </summary>
+    Task<bool> DropTombstoneAsync(NamespacePolicy ns, string key, long version, CancellationToken cancellationToken);
+
     /// <summary>Drops an entry and kills its fill lease. Returns whether an entry existed.</summary>
     Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);
 

@@ -143,6 +143,21 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
+    public Task<bool> DropTombstoneAsync(NamespacePolicy ns, string key, long version, CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            if (_entries.TryGetValue(id, out var current) && current.Entry is { IsNegative: true } tombstone && tombstone.Version == version)
+            {
+                _leases.TryRemove(id, out _);
+                return Task.FromResult(_entries.TryRemove(id, out _));
+            }
+
+            return Task.FromResult(false);
+        }
+    }
+
     public Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);

@@ -143,6 +143,16 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
             },
             cancellationToken);
 
+    public Task<bool> DropTombstoneAsync(NamespacePolicy ns, string key, long version, CancellationToken cancellationToken) =>
+        RunInvalidating(
+            ns,
+            key,
+            async db => (int)await db.ScriptEvaluateAsync(
+                RedisScripts.DropTombstone,
+                RedisKeyLayout.KeysFor(ns, key),
+                [version.ToString(CultureInfo.InvariantCulture)]).ConfigureAwait(false) == 1,
+            cancellationToken);
+
     public Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
         RunInvalidating(
             ns,

@@ -88,6 +88,19 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// Drops the entry if it is the tombstone at version ARGV[1] (and its lease with it).
+    /// Returns 1 when dropped.
+    /// </summary>
+    public const string DropTombstone = """
+        local cur = redis.call('HMGET', KEYS[1], 'v', 'n')
+        if cur[1] == ARGV[1] and cur[2] == '1' then
+          redis.call('DEL', KEYS[1], KEYS[2])
+          return 1
+        end
+        return 0
+        """;
+
+    /// <summary>
     /// Pure-cache put: the cache is the record, so it assigns the version max(now, current + 1).
     /// ARGV: now (unix µs), if-match version ('' = none), expires, content type, data, physical
     /// ttl ms. Returns the new version, or -1 when if-match does not hold.

@@ -1,6 +1,7 @@
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Logging;
+using CacheSidecar.Store;
 using Microsoft.Extensions.Logging;
 
 namespace CacheSidecar.Strategies;
@@ -10,8 +11,16 @@ namespace CacheSidecar.Strategies;
 /// version-guarded Lua step (an older set arriving late never replaces a newer one).
 /// Delete writes the store, then leaves a versioned tombstone so a late set of an older
 /// version cannot resurrect the value.
+/// <para>
+/// The store forgets a deleted key's version, so a Put whose version is older than a tombstone
+/// can still land in the store <i>after</i> the delete (it took its version first, its write
+/// arrived later). The tombstone would then hide a value the store holds. Both sides check for
+/// that (found by the consistency checker): after setting a tombstone, Delete looks at the store;
+/// a Put whose cache set a tombstone refused does too; whoever finds a value there drops that
+/// tombstone, so readers load the store's value.
+/// </para>
 /// </summary>
-internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedStoreWriter writer, ICacheTier cache, TimeProvider time, ILogger<WriteThroughStrategy> logger) : ICacheStrategy
+internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedStoreWriter writer, ICacheTier cache, IRecordStore store, TimeProvider time, ILogger<WriteThroughStrategy> logger) : ICacheStrategy
 {
     public Task<ReadResult> GetAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
         reader.ReadAsync(ns, key, cancellationToken);
@@ -23,7 +32,11 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
     {
         var version = await writer.WriteAsync(ns, request, cancellationToken).ConfigureAwait(false);
         var entry = new CacheEntry(request.Value, request.ContentType, version, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
-        await SetAsync(ns, request.Key, entry).ConfigureAwait(false);
+        if (!await SetAsync(ns, request.Key, entry).ConfigureAwait(false))
+        {
+            await DropTombstoneHidingStoredValueAsync(ns, request.Key, tombstoneVersion: null).ConfigureAwait(false);
+        }
+
         return new WriteResult(version, Persisted: true, Queued: false);
     }
 
@@ -33,7 +46,10 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
         if (ns.NegativeTtl > TimeSpan.Zero)
         {
             var tombstone = CacheEntry.Negative(time.GetUtcNow() + ns.NegativeTtl) with { Version = Versions.Next(time, ifMatch ?? 0) };
-            await SetAsync(ns, key, tombstone).ConfigureAwait(false);
+            if (await SetAsync(ns, key, tombstone).ConfigureAwait(false))
+            {
+                await DropTombstoneHidingStoredValueAsync(ns, key, tombstone.Version).ConfigureAwait(false);
+            }
         }
         else
         {
@@ -43,14 +59,46 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
         return new DeleteResult(deleted, Persisted: true, Queued: false);
     }
 
-    private async Task SetAsync(NamespacePolicy ns, string key, CacheEntry entry)
+    private async Task<bool> SetAsync(NamespacePolicy ns, string key, CacheEntry entry)
     {
         try
         {
             // The store already holds this version: finish the cache step even if the caller leaves.
-            await cache.SetIfNewerAsync(ns, key, entry, CancellationToken.None).ConfigureAwait(false);
+            return await cache.SetIfNewerAsync(ns, key, entry, CancellationToken.None).ConfigureAwait(false);
         }
         catch (CacheUnavailableException ex)
+        {
+            SidecarLog.InvalidationDeferred(logger, ns.Name, ex.Message);
+            return true; // nothing to reconcile: the missed write is replayed as a generation bump
+        }
+    }
+
+    /// <summary>
+    /// If the cache holds a tombstone (the given one, or whichever refused a Put's set) while the
+    /// store holds a value, drops that tombstone. Best effort: if the store or Redis cannot be
+    /// asked, the tombstone expires after NegativeTtl.
+    /// </summary>
+    private async Task DropTombstoneHidingStoredValueAsync(NamespacePolicy ns, string key, long? tombstoneVersion)
+    {
+        try
+        {
+            if (tombstoneVersion is null)
+            {
+                var cached = await cache.LookupAsync(ns, key, leaseToken: null, CancellationToken.None).ConfigureAwait(false);
+                if (cached is not { State: LookupState.Hit, Entry: { IsNegative: true } tombstone })
+                {
+                    return; // refused by a newer value, not a tombstone: nothing is hidden
+                }
+
+                tombstoneVersion = tombstone.Version;
+            }
+
+            if (await store.LoadAsync(ns, key, CancellationToken.None).ConfigureAwait(false) is not null)
+            {
+                await cache.DropTombstoneAsync(ns, key, tombstoneVersion.Value, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is CacheUnavailableException or StoreUnavailableException)
         {
             SidecarLog.InvalidationDeferred(logger, ns.Name, ex.Message);
         }

@@ -2,9 +2,11 @@ using CacheSidecar.Hosting;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddSidecarConfigFile().ConfigureSidecarEndpoints();
 builder.Services.AddCacheSidecar();
 
 var app = builder.Build();
+app.UseSidecarEndpointRoles();
 app.MapCacheSidecar();
 
 try

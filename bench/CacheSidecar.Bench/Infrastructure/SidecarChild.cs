@@ -104,6 +104,9 @@ internal sealed class SidecarChild : IAsyncDisposable
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["Kestrel__Endpoints__Grpc__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        // The HTTP/JSON and health endpoints are not measured; port 0 keeps parallel sidecars from clashing.
+        info.Environment["Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
+        info.Environment["Kestrel__Endpoints__Health__Url"] = "http://127.0.0.1:0";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

@@ -50,3 +50,18 @@ internal sealed class StoreHealthCheck(IRecordStore store, Configuration.Namespa
         }
     }
 }
+
+/// <summary>Unhealthy (not ready) while a write-behind namespace's backlog is at its MaxBacklog: Puts would be refused.</summary>
+internal sealed class WriteBehindBacklogHealthCheck(Configuration.NamespaceRegistry namespaces, WriteBehind.WriteBehindMetrics metrics) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var full = namespaces.All
+            .Where(ns => ns.Strategy == Configuration.CacheStrategy.WriteBehind && metrics.LastBacklog(ns.Name) >= ns.WriteBehind.MaxBacklog)
+            .Select(ns => ns.Name)
+            .ToList();
+        return Task.FromResult(full.Count == 0
+            ? HealthCheckResult.Healthy("write-behind backlogs under MaxBacklog")
+            : HealthCheckResult.Unhealthy($"write-behind backlog at MaxBacklog in: {string.Join(", ", full)}"));
+    }
+}

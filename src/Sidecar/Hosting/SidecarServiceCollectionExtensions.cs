@@ -51,9 +51,20 @@ public static class SidecarServiceCollectionExtensions
             options.Interceptors.Add<BearerTokenInterceptor>();
             options.Interceptors.Add<ExceptionMappingInterceptor>();
             options.EnableDetailedErrors = false;
-        });
+        }).AddJsonTranscoding();
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<CacheTierHealthCheck>("cache").AddCheck<StoreHealthCheck>("store");
+
+        // grpc.health.v1: "" is overall readiness; each dependency has its own service name.
+        services.AddGrpcHealthChecks(options =>
+            {
+                options.Services.Map(string.Empty, result => result.Tags.Contains(HealthTags.Ready));
+                options.Services.Map("cache", result => result.Name == "cache");
+                options.Services.Map("store", result => result.Name == "store");
+                options.Services.Map("writebehind", result => result.Name == "writebehind");
+            })
+            .AddCheck<CacheTierHealthCheck>("cache", tags: [HealthTags.Ready])
+            .AddCheck<StoreHealthCheck>("store", tags: [HealthTags.Ready])
+            .AddCheck<WriteBehindBacklogHealthCheck>("writebehind", tags: [HealthTags.Ready]);
         services.AddHostedService<StartupReporter>();
         return services;
     }
@@ -65,6 +76,7 @@ public static class SidecarServiceCollectionExtensions
         endpoints.MapGrpcService<CacheGrpcService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
+        endpoints.MapSidecarProbes();
         return endpoints;
     }
 }

@@ -20,6 +20,12 @@ internal static partial class SidecarLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "Sidecar:Redis:UnsafeDisableFillLeaseCheckForTesting is set: cache-aside fills ignore their lease and can cache stale values. This switch exists only to prove the consistency checker works.")]
     public static partial void UnsafeFillLeaseCheckDisabled(ILogger logger);
 
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Namespace policies reloaded; changed or added: {Namespaces}")]
+    public static partial void PolicyReloaded(ILogger logger, string namespaces);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Namespace policy reload refused; keeping the previous policies: {Reasons}")]
+    public static partial void PolicyReloadRefused(ILogger logger, string reasons);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Cache tier unavailable for namespace {Namespace}; serving from the store ({Reason})")]
     public static partial void CacheFallback(ILogger logger, string @namespace, string reason);
 

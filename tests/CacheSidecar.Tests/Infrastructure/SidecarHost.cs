@@ -78,12 +78,13 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
         var host = new SidecarHost(settings, kestrel);
         if (kestrel)
         {
-            settings["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0";
+            var grpcPort = FreePort();
+            settings["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}";
+            settings["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0";
+            settings["Kestrel:Endpoints:Health:Url"] = "http://127.0.0.1:0";
             host.UseKestrel();
             host.StartServer();
-            var addresses = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
-            host.KestrelAddress = new Uri(addresses.First());
+            host.KestrelAddress = new Uri($"http://127.0.0.1:{grpcPort}");
         }
         else
         {
@@ -121,6 +122,13 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
         {
             return ex.StatusCode;
         }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public override async ValueTask DisposeAsync()

@@ -17,13 +17,22 @@ internal sealed class SidecarProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SidecarProcess(Process process, Uri address)
+    private SidecarProcess(Process process, Uri address, Uri httpAddress, Uri healthAddress)
     {
         _process = process;
         Address = address;
+        HttpAddress = httpAddress;
+        HealthAddress = healthAddress;
     }
 
+    /// <summary>The gRPC API (HTTP/2).</summary>
     public Uri Address { get; }
+
+    /// <summary>The HTTP/JSON API (gRPC JSON transcoding, HTTP/1.1).</summary>
+    public Uri HttpAddress { get; }
+
+    /// <summary>/healthz, /readyz and /metrics (HTTP/1.1).</summary>
+    public Uri HealthAddress { get; }
 
     public string Output
     {
@@ -44,6 +53,8 @@ internal sealed class SidecarProcess : IAsyncDisposable
     public static SidecarProcess Start(IDictionary<string, string?> environment)
     {
         var port = FreePort();
+        var httpPort = FreePort();
+        var healthPort = FreePort();
         var sidecarDirectory = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
         var info = new ProcessStartInfo("dotnet")
         {
@@ -53,6 +64,8 @@ internal sealed class SidecarProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}";
+        info.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}";
+        info.Environment["Kestrel__Endpoints__Health__Url"] = $"http://127.0.0.1:{healthPort}";
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
@@ -61,7 +74,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info)!;
-        var sidecar = new SidecarProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var sidecar = new SidecarProcess(process, new Uri($"http://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{healthPort}"));
         process.OutputDataReceived += (_, e) => sidecar.Append(e.Data);
         process.ErrorDataReceived += (_, e) => sidecar.Append(e.Data);
         process.BeginOutputReadLine();

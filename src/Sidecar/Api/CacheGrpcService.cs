@@ -13,13 +13,14 @@ namespace CacheSidecar.Api;
 /// The gRPC surface: validates each request, resolves the namespace policy, hands the call to
 /// the namespace's strategy and maps the result back to the contract. No caching logic lives here.
 /// </summary>
-internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolver strategies, NamespaceRegistry namespaces, ExplicitInvalidation invalidator) : Cache.CacheBase
+internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolver strategies, NamespaceRegistry namespaces, ExplicitInvalidation invalidator, Telemetry.SidecarMetrics metrics) : Cache.CacheBase
 {
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         var ns = validate.Namespace(request.Namespace);
         RequestValidator.Key(ns, request.Key);
         var result = await strategies.For(ns).GetAsync(ns, request.Key, context.CancellationToken).ConfigureAwait(false);
+        metrics.Read(ns.Name, result.Source, result.Found);
         return ToResponse(result);
     }
 
@@ -36,6 +37,7 @@ internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolv
         var results = await strategies.For(ns).BatchGetAsync(ns, request.Keys, context.CancellationToken).ConfigureAwait(false);
         for (var i = 0; i < results.Length; i++)
         {
+            metrics.Read(ns.Name, results[i].Source, results[i].Found);
             response.Items.Add(new BatchGetItem { Key = request.Keys[i], Result = ToResponse(results[i]) });
         }
 

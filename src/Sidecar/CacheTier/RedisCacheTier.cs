@@ -28,8 +28,13 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
     private readonly SemaphoreSlim _replayLock = new(1, 1);
     private readonly string _fillScript;
 
-    public RedisCacheTier(IOptions<SidecarOptions> options, TimeProvider time, ILogger<RedisCacheTier> logger)
+    private readonly Telemetry.SidecarMetrics _metrics;
+
+    public RedisCacheTier(IOptions<SidecarOptions> options, TimeProvider time, Telemetry.SidecarMetrics metrics, ILogger<RedisCacheTier> logger)
     {
+        _metrics = metrics;
+        var circuit = new CircuitBreakerStateProvider();
+        metrics.ObserveCircuit(() => (int)circuit.CircuitState);
         _logger = logger;
         var redis = options.Value.Redis;
         var configuration = ConfigurationOptions.Parse(redis.Configuration!);
@@ -55,6 +60,7 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
                 SamplingDuration = TimeSpan.FromSeconds(10),
                 BreakDuration = redis.CircuitBreakDuration,
                 ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<RedisTimeoutException>().Handle<TimeoutException>(),
+                StateProvider = circuit,
             })
             .Build();
         Description = $"Redis ({configuration.EndPoints.Count} endpoint(s))";
@@ -261,13 +267,17 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
             }
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var ok = false;
         try
         {
             // StackExchange.Redis commands take no token; WaitAsync lets the caller's deadline end the wait.
-            return await _breaker.ExecuteAsync(
+            var result = await _breaker.ExecuteAsync(
                 static async (state, token) => await state.operation(state.db).WaitAsync(token).ConfigureAwait(false),
                 (operation, db: _connection.GetDatabase()),
                 cancellationToken).ConfigureAwait(false);
+            ok = true;
+            return result;
         }
         catch (BrokenCircuitException ex)
         {
@@ -276,6 +286,10 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException or TimeoutException)
         {
             throw new CacheUnavailableException("The cache tier (Redis) is unavailable: " + ex.GetType().Name, ex);
+        }
+        finally
+        {
+            _metrics.RedisCall(ok, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
     }
 

@@ -3,6 +3,7 @@ using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Store;
 using CacheSidecar.Strategies;
+using CacheSidecar.Telemetry;
 using CacheSidecar.WriteBehind;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -29,9 +30,12 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<ICacheTier>(sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Redis.Configuration)
             ? ActivatorUtilities.CreateInstance<InMemoryCacheTier>(sp)
             : ActivatorUtilities.CreateInstance<RedisCacheTier>(sp));
-        services.TryAddSingleton<IRecordStore>(sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Mongo.ConnectionString)
-            ? ActivatorUtilities.CreateInstance<SqliteRecordStore>(sp)
-            : ActivatorUtilities.CreateInstance<MongoRecordStore>(sp));
+        services.TryAddSingleton<SidecarMetrics>();
+        services.TryAddSingleton<IRecordStore>(sp => new MeteredRecordStore(
+            string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Mongo.ConnectionString)
+                ? ActivatorUtilities.CreateInstance<SqliteRecordStore>(sp)
+                : ActivatorUtilities.CreateInstance<MongoRecordStore>(sp),
+            sp.GetRequiredService<SidecarMetrics>()));
 
         services.TryAddSingleton<ReadThroughReader>();
         services.TryAddSingleton<VersionedStoreWriter>();
@@ -48,6 +52,7 @@ public static class SidecarServiceCollectionExtensions
 
         services.AddGrpc(options =>
         {
+            options.Interceptors.Add<MetricsInterceptor>();
             options.Interceptors.Add<BearerTokenInterceptor>();
             options.Interceptors.Add<ExceptionMappingInterceptor>();
             options.EnableDetailedErrors = false;
@@ -66,6 +71,7 @@ public static class SidecarServiceCollectionExtensions
             .AddCheck<StoreHealthCheck>("store", tags: [HealthTags.Ready])
             .AddCheck<WriteBehindBacklogHealthCheck>("writebehind", tags: [HealthTags.Ready]);
         services.AddHostedService<StartupReporter>();
+        services.AddSidecarTelemetry();
         return services;
     }
 
@@ -77,6 +83,7 @@ public static class SidecarServiceCollectionExtensions
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         endpoints.MapSidecarProbes();
+        endpoints.MapPrometheusScrapingEndpoint(SidecarEndpoints.MetricsPath);
         return endpoints;
     }
 }

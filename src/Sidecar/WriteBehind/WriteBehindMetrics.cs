@@ -32,7 +32,7 @@ internal sealed class WriteBehindMetrics
         _deadLettered = meter.CreateCounter<long>("cachesidecar.writebehind.dead_lettered", "{write}", "Writes moved to the dead-letter stream after MaxAttempts refusals");
         _reclaimed = meter.CreateCounter<long>("cachesidecar.writebehind.reclaimed", "{entry}", "Log entries taken over from silent flushers");
         _batchSize = meter.CreateHistogram<int>("cachesidecar.writebehind.flush.batch_size", "{document}", "Documents per store bulk write");
-        _flushDuration = meter.CreateHistogram<double>("cachesidecar.writebehind.flush.duration", "s", "Duration of one store bulk write");
+        _flushDuration = meter.CreateHistogram("cachesidecar.writebehind.flush.duration", "s", "Duration of one store bulk write", tags: null, advice: Telemetry.SidecarMetrics.DurationBuckets);
         meter.CreateObservableGauge("cachesidecar.writebehind.backlog", () => Observe(b => b.Length), "{write}", "Acknowledged writes not yet flushed to the store");
         meter.CreateObservableGauge("cachesidecar.writebehind.oldest_pending_age", () => Observe(b => b.OldestAgeSeconds), "s", "Age of the oldest unflushed write");
     }

@@ -28,14 +28,19 @@ public static class SidecarEndpoints
     private const string HealthConnectionKey = "cachesidecar.health-endpoint";
 
     /// <summary>
-    /// Adds the optional mounted configuration file, reloaded on change (namespace policies are
-    /// hot-reloaded from it). It sits just before the environment variables, so environment
-    /// settings (connection strings from Secrets) still win over it.
+    /// Adds the mounted configuration file, reloaded on change (namespace policies are
+    /// hot-reloaded from it), when it exists at start-up: no file, no watcher (each watcher holds
+    /// an inotify instance, a scarce per-user resource). It sits just before the environment
+    /// variables, so environment settings (connection strings from Secrets) still win over it.
     /// </summary>
     public static WebApplicationBuilder AddSidecarConfigFile(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var path = Path.GetFullPath(Environment.GetEnvironmentVariable(ConfigFileVariable) is { Length: > 0 } configured ? configured : DefaultConfigFile);
+        if (!File.Exists(path))
+        {
+            return builder;
+        }
         var source = new JsonConfigurationSource { Path = path, Optional = true, ReloadOnChange = true };
         source.ResolveFileProvider();
         var sources = ((IConfigurationBuilder)builder.Configuration).Sources;

@@ -67,6 +67,9 @@ internal sealed class SidecarProcess : IAsyncDisposable
         info.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}";
         info.Environment["Kestrel__Endpoints__Health__Url"] = $"http://127.0.0.1:{healthPort}";
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // Poll watched config files instead of holding inotify instances (128 per user), which
+        // dozens of parallel sidecars would exhaust.
+        info.Environment["DOTNET_USE_POLLING_FILE_WATCHER"] = "true";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
         {

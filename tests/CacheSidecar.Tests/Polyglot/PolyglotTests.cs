@@ -98,7 +98,11 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
         Assert.True(run is { ExitCode: 0, TimedOut: false }, run.ToString());
         // Exit code 0 alone could be a client that stopped early: it must say it ran every check.
         var passed = CheckLine().Matches(run.Output).Select(m => m.Groups["name"].Value).ToList();
-        Assert.True(AllPassedLine().Match(run.Output) is { Success: true } all && int.Parse(all.Groups["count"].Value, System.Globalization.CultureInfo.InvariantCulture) == passed.Count, run.ToString());
+        var summary = AllPassedLine().Match(run.Output);
+        Assert.True(summary.Success, $"the client did not report that all its checks passed; {run}");
+        Assert.True(
+            int.Parse(summary.Groups["count"].Value, System.Globalization.CultureInfo.InvariantCulture) == passed.Count,
+            $"the client's count does not match its {passed.Count} \"ok\" lines; {run}");
         foreach (var word in Covered)
         {
             Assert.True(passed.Any(name => name.Contains(word, StringComparison.Ordinal)), $"no passed check covers {word}; {run}");

@@ -24,7 +24,7 @@ public sealed class ConsistencyCheckerTests(RedisSingleFixture redis, ITestOutpu
     {
         var (history, violations) = await RunAsync(strategy, storeDelay: TimeSpan.FromMilliseconds(1));
 
-        Assert.True(history.Count > 1_000, $"only {history.Count} operations: the run proves little");
+        Assert.True(history.Count > 500, $"only {history.Count} operations: the run proves little");
         Assert.True(violations.Count == 0, $"{violations.Count} violation(s):\n{string.Join('\n', violations.Take(15))}");
     }
 

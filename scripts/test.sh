@@ -13,6 +13,19 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/nul
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server redis-tools >/dev/null
 fi
 
+# ManifestTests run `npm test` in tests/manifests (offline validation of k8s/ and the Dockerfile):
+# install its locked dependencies first, from the configured npm registry, reusing npm's cache.
+if [ -f tests/manifests/package-lock.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "Installing nodejs and npm (Debian packages) ..."
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  echo "Installing tests/manifests dependencies (npm ci) ..."
+  npm ci --prefix tests/manifests --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log="$(mktemp)"
 set +e

@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # The CacheSidecar image. Build it from the repository root:
 #
 #   docker build -t cachesidecar:dev .

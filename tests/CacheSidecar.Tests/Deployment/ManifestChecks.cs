@@ -152,6 +152,14 @@ internal static partial class ManifestChecks
             problems.Add($"The Dockerfile EXPOSEs {Join(exposed)} but the sidecar listens on {Join(served)} ({GrpcUrl}, {HttpUrl}, {HealthUrl}).");
         }
 
+        // A Prometheus that discovers pods by annotation must scrape the health endpoint's port.
+        var scrapePort = (string?)files.Objects("Deployment").Single()["spec"]?["template"]?["metadata"]?["annotations"]?["prometheus.io/port"];
+        var health = Endpoint(files, sidecar, HealthUrl, problems);
+        if (scrapePort is not null && health is { } h && scrapePort != h.Port.ToString(CultureInfo.InvariantCulture))
+        {
+            problems.Add($"The pod's prometheus.io/port annotation is {scrapePort}, but /metrics is served on {HealthUrl}'s port {h.Port}.");
+        }
+
         // The image on its own (docker run) must listen where the documentation says, too.
         var imageEnv = DockerfileEnv(files);
         foreach (var (name, mustBeAllInterfaces) in new[] { (GrpcUrl, false), (HttpUrl, false), (HealthUrl, true) })

@@ -153,6 +153,8 @@ public sealed class ManifestTests(DeploymentFilesFixture fixture) : IClassFixtur
         ["the liveness probe at the readiness path"] = (f => Sidecar(f)["livenessProbe"]!["httpGet"]!["path"] = "/readyz", "livenessProbe requests '/readyz'"),
         ["a tcpSocket startup probe"] = (f => Sidecar(f)["startupProbe"] = new JsonObject { ["tcpSocket"] = new JsonObject { ["port"] = 8081 } }, "startupProbe must be an httpGet probe"),
         ["the health port moved but not the probes"] = (f => Env(f, ManifestChecks.HealthUrl)["value"] = "http://0.0.0.0:9000", "but Kestrel__Endpoints__Health__Url listens on 9000"),
+        ["Prometheus scraping another port"] = (f => f.Objects("Deployment").Single()["spec"]!["template"]!["metadata"]!["annotations"]!["prometheus.io/port"] = "8080",
+            "prometheus.io/port annotation is 8080, but /metrics is served on Kestrel__Endpoints__Health__Url's port 8081"),
         ["EXPOSE without the health port"] = (f => RemoveInstruction(f, "EXPOSE", "8081"), "The Dockerfile EXPOSEs 8080, 50051 but the sidecar listens on 8080, 8081, 50051"),
         ["the base image's *:8080 left in place"] = (f => RemoveInstruction(f, "ENV", "ASPNETCORE_HTTP_PORTS="), "must clear ASPNETCORE_HTTP_PORTS"),
         ["the config file outside the ConfigMap mount"] = (f => Env(f, ManifestChecks.ConfigFileVariable)["value"] = "/etc/other/cachesidecar.json", "no volume is mounted at /etc/other"),

@@ -32,6 +32,19 @@ fi
 # The Node client's exact dependency versions, from its package-lock.json.
 npm ci --prefix tests/polyglot/node --no-audit --no-fund
 
+# ManifestTests run `npm test` in tests/manifests (offline validation of k8s/ and the Dockerfile):
+# install its locked dependencies first, from the configured npm registry, reusing npm's cache.
+if [ -f tests/manifests/package-lock.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "Installing nodejs and npm (Debian packages) ..."
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  echo "Installing tests/manifests dependencies (npm ci) ..."
+  npm ci --prefix tests/manifests --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log="$(mktemp)"
 set +e

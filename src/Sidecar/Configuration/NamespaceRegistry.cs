@@ -47,9 +47,18 @@ internal sealed class NamespaceRegistry : IDisposable
     private void Reload()
     {
         var fresh = new SidecarOptions();
-        _configuration!.GetSection(SidecarOptions.SectionName).Bind(fresh);
-        var validation = new SidecarOptionsValidator().Validate(null, fresh);
-        var refusals = validation.Failed ? validation.Failures.ToList() : [];
+        List<string> refusals;
+        try
+        {
+            _configuration!.GetSection(SidecarOptions.SectionName).Bind(fresh, binder => binder.ErrorOnUnknownConfiguration = true);
+            var validation = new SidecarOptionsValidator().Validate(null, fresh);
+            refusals = validation.Failed ? validation.Failures.ToList() : [];
+        }
+        catch (InvalidOperationException ex)
+        {
+            refusals = [ex.Message]; // an unknown key or a value that does not convert
+        }
+
         var next = refusals.Count == 0 ? Resolve(fresh) : null;
         var current = _policies;
         if (next is not null)

@@ -22,7 +22,9 @@ public static class SidecarServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        services.AddOptions<SidecarOptions>().BindConfiguration(SidecarOptions.SectionName).ValidateOnStart();
+        // Strict binding: a misspelt key or a value that does not convert (Strategy "CacheBeside")
+        // refuses to start instead of silently dropping the setting or the whole namespace.
+        services.AddOptions<SidecarOptions>().BindConfiguration(SidecarOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<NamespaceRegistry>();

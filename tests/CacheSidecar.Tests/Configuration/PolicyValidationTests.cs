@@ -54,6 +54,27 @@ public sealed class PolicyValidationTests
         Assert.Contains(error.Failures, failure => failure.StartsWith("Sidecar:Redis:KeyPrefix must be 1-32 characters", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Strategy", "CacheBeside", "Failed to convert configuration value 'CacheBeside' at 'Sidecar:Namespaces:broken:Strategy'")]
+    [InlineData("Ttl", "ten minutes", "at 'Sidecar:Namespaces:broken:Ttl'")]
+    [InlineData("Stratgy", "CacheAside", "'Stratgy'")]
+    public void A_value_that_does_not_convert_or_a_misspelt_key_refuses_to_start_instead_of_dropping_the_namespace(string field, string value, string expected)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Resolve(settings =>
+        {
+            settings["Sidecar:Namespaces:broken:Collection"] = "broken_items";
+            settings[$"Sidecar:Namespaces:broken:{field}"] = value;
+        }));
+
+        var messages = new List<string>();
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message);
+        }
+
+        Assert.Contains(messages, message => message.Contains(expected, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_write_behind_namespace_needs_a_collection()
     {

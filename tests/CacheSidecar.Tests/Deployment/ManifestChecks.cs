@@ -725,12 +725,8 @@ internal static partial class ManifestChecks
     }
 
     /// <summary>
-    /// Resolves SidecarOptions exactly as the sidecar's start-up does (its registration runs its
-    /// validator), checks that every namespace of the file survived the binding, then binds again
-    /// refusing what no option takes. The second pass is needed: the default binder silently
-    /// drops a dictionary entry it cannot convert, so a namespace with "Strategy": "CacheBeside"
-    /// or "Ttl": "ten minutes" vanishes from the sidecar instead of failing validation, and a
-    /// misspelt key ("Stratgy") is ignored.
+    /// Resolves SidecarOptions exactly as the sidecar's start-up does: strict binding (a value
+    /// that does not convert, or a key no option takes, refuses to start) and then its validator.
     /// </summary>
     private static List<string> Bind(string label, IConfigurationBuilder builder, IEnumerable<string> namespaces)
     {
@@ -752,16 +748,11 @@ internal static partial class ManifestChecks
         {
             var resolved = provider.GetRequiredService<IOptions<SidecarOptions>>().Value;
             problems.AddRange(namespaces.Where(ns => !resolved.Namespaces.ContainsKey(ns))
-                .Select(ns => $"{label}: the sidecar would silently drop namespace '{ns}': one of its values does not convert (details below)."));
+                .Select(ns => $"{label}: the sidecar would not have namespace '{ns}'."));
         }
         catch (OptionsValidationException e)
         {
             problems.AddRange(e.Failures.Select(f => $"{label}: the sidecar would refuse to start: {f}"));
-        }
-
-        try
-        {
-            configuration.GetSection(SidecarOptions.SectionName).Get<SidecarOptions>(o => o.ErrorOnUnknownConfiguration = true);
         }
         catch (InvalidOperationException e)
         {
@@ -772,7 +763,7 @@ internal static partial class ManifestChecks
                 messages.Add(inner.Message);
             }
 
-            problems.Add($"{label}: {string.Join(" ", messages)}");
+            problems.Add($"{label}: the sidecar would refuse to start: {string.Join(" ", messages)}");
         }
 
         return problems;

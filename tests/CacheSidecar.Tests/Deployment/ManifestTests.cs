@@ -184,7 +184,7 @@ public sealed class ManifestTests(DeploymentFilesFixture fixture) : IClassFixtur
         }), "'Stratgy'"),
         ["a strategy that does not exist"] = (f => EditPolicy(f, p => p["Sidecar"]!["Namespaces"]!["users"]!["Strategy"] = "CacheBeside"), "'CacheBeside'"),
         ["a duration that does not convert, which would drop the namespace"] = (f => EditPolicy(f, p => p["Sidecar"]!["Namespaces"]!["products"]!["Ttl"] = "ten minutes"),
-            "cachesidecar.json: the sidecar would silently drop namespace 'products'"),
+            "Failed to convert configuration value 'ten minutes' at 'Sidecar:Namespaces:products:Ttl'"),
         ["a policy file that is not JSON"] = (f => ConfigMap(f)["data"]!["cachesidecar.json"] = "{ \"Sidecar\": ", "is not valid JSON"),
         ["host settings in the policy file"] = (f => EditPolicy(f, p => p["Logging"] = new JsonObject()), "must be { \"Sidecar\": { \"Namespaces\""),
         ["a misspelt Sidecar__ variable"] = (f => Env(f, "Sidecar__Redis__Configuration")["name"] = "Sidecar__Redis__Configuraton", "RedisOptions has no property 'Configuraton'"),

@@ -23,6 +23,7 @@ public static class SidecarServiceCollectionExtensions
 
         services.AddOptions<SidecarOptions>().BindConfiguration(SidecarOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, ListenAddressValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<NamespaceRegistry>();
 

@@ -19,6 +19,10 @@ namespace CacheSidecar.Api;
 /// </remarks>
 internal static class StrictRequestBinding
 {
+    /// <summary>The service's descriptor. Tools that find the bind method through the attribute (gRPC JSON
+    /// transcoding) read the descriptor from the bind method's declaring type, i.e. from here.</summary>
+    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => Cache.Descriptor;
+
     // The second parameter is the generated base type: grpc-dotnet resolves the handlers as the
     // overrides of that type's methods.
     public static void BindService(ServiceBinderBase serviceBinder, Cache.CacheBase? serviceImpl) =>

@@ -17,9 +17,6 @@ internal static partial class SidecarLog
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Namespace {Namespace}: strategy {Strategy}, ttl {Ttl}, collection {Collection}")]
     public static partial void NamespaceConfigured(ILogger logger, string @namespace, string strategy, TimeSpan ttl, string collection);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Listening beyond loopback: {Source} = {Url} ({AllowOption} is true). Anything that can reach this host can call the sidecar; bearer token required: {TokenRequired}.")]
-    public static partial void NonLoopbackBinding(ILogger logger, string source, string url, string allowOption, bool tokenRequired);
-
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Cache tier unavailable for namespace {Namespace}; serving from the store ({Reason})")]
     public static partial void CacheFallback(ILogger logger, string @namespace, string reason);
 
@@ -70,4 +67,7 @@ internal static partial class SidecarLog
 
     [LoggerMessage(EventId = 39, Level = LogLevel.Error, Message = "Write-behind {Namespace}: flush round failed unexpectedly; retrying")]
     public static partial void WriteBehindRoundFailed(ILogger logger, string @namespace, Exception exception);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Listening beyond loopback: {Source} = {Url} ({AllowOption} is true). Anything that can reach this host can call the sidecar; bearer token required: {TokenRequired}.")]
+    public static partial void NonLoopbackBinding(ILogger logger, string source, string url, string allowOption, bool tokenRequired);
 }

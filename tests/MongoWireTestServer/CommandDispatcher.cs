@@ -21,7 +21,10 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
         command.ElementCount > 0 ? command.GetElement(0).Name : "";
 
     /// <summary>Handshake commands are never delayed by <c>ResponseDelay</c>, so the driver keeps seeing the server as up.</summary>
-    public static bool IsHandshake(string name) => name is "hello" or "isMaster" or "ismaster" or "ping";
+    public static bool IsHandshake(string name) => name is "hello" or "isMaster" or "ismaster" or "ping" or "saslStart";
+
+    /// <summary>The user and password <c>saslStart</c> with mechanism PLAIN must present; null accepts any.</summary>
+    public (string User, string Password)? PlainCredentials { get; set; }
 
     public BsonDocument Execute(BsonDocument command, int connectionId)
     {
@@ -34,6 +37,7 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
                 return name switch
                 {
                     "hello" or "isMaster" or "ismaster" => Hello(connectionId),
+                    "saslStart" => SaslStartPlain(command),
                     "ping" or "endSessions" => Ok(),
                     "buildInfo" or "buildinfo" => BuildInfo(),
                     "listDatabases" => ListDatabases(command),
@@ -120,6 +124,29 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
         { "readOnly", false },
         { "ok", 1.0 },
     };
+
+    /// <summary>
+    /// SASL PLAIN (RFC 4616) in one step: the payload is <c>authzid NUL user NUL password</c>. Enough
+    /// for a driver to authenticate with <c>authMechanism=PLAIN</c>, so tests can use a connection
+    /// string that really carries a password. Other mechanisms (SCRAM) are refused.
+    /// </summary>
+    private BsonDocument SaslStartPlain(BsonDocument command)
+    {
+        string mechanism = command.GetValue("mechanism", "").AsString;
+        if (mechanism != "PLAIN")
+        {
+            throw new MongoServerError(ErrorCodes.MechanismUnavailable,
+                $"Received authentication for mechanism {mechanism} which is not enabled (the MongoDB wire test server supports PLAIN only)");
+        }
+
+        string[] parts = System.Text.Encoding.UTF8.GetString(command["payload"].AsBsonBinaryData.Bytes).Split('\0');
+        if (parts.Length != 3 || (PlainCredentials is { } required && (parts[1] != required.User || parts[2] != required.Password)))
+        {
+            throw new MongoServerError(ErrorCodes.AuthenticationFailed, "Authentication failed.");
+        }
+
+        return Ok(new BsonDocument { { "conversationId", 1 }, { "done", true }, { "payload", new BsonBinaryData([]) } });
+    }
 
     private static BsonDocument BuildInfo() => Ok(new BsonDocument
     {

@@ -81,6 +81,17 @@ public sealed class MongoWireServer : IAsyncDisposable
     /// </summary>
     public Action<BsonDocument>? CommandReceived { get; set; }
 
+    /// <summary>
+    /// Credentials that <c>saslStart</c> with mechanism PLAIN must present (connection strings with
+    /// <c>user:password@…&amp;authMechanism=PLAIN</c>); null (the default) accepts any. The server
+    /// never requires authentication: clients without credentials are served as before.
+    /// </summary>
+    public (string User, string Password)? PlainCredentials
+    {
+        get => _dispatcher.PlainCredentials;
+        set => _dispatcher.PlainCredentials = value;
+    }
+
     /// <summary>How many times a command was received (any outcome) since construction, e.g. <c>CommandCount("getMore")</c>.</summary>
     public int CommandCount(string commandName) => _commandCounts.GetValueOrDefault(commandName);
 

@@ -10,6 +10,7 @@ internal static class ErrorCodes
     public const int InternalError = 1;
     public const int BadValue = 2;
     public const int TypeMismatch = 14;
+    public const int AuthenticationFailed = 18;
     public const int NamespaceNotFound = 26;
     public const int PathNotViable = 28;
     public const int CursorNotFound = 43;
@@ -19,6 +20,7 @@ internal static class ErrorCodes
     public const int CommandNotFound = 59;
     public const int ImmutableField = 66;
     public const int DocumentValidationFailure = 121;
+    public const int MechanismUnavailable = 334;
     public const int DuplicateKey = 11000;
 
     public static string Name(int code) => code switch
@@ -26,6 +28,7 @@ internal static class ErrorCodes
         InternalError => "InternalError",
         BadValue => "BadValue",
         TypeMismatch => "TypeMismatch",
+        AuthenticationFailed => "AuthenticationFailed",
         NamespaceNotFound => "NamespaceNotFound",
         PathNotViable => "PathNotViable",
         CursorNotFound => "CursorNotFound",
@@ -35,6 +38,7 @@ internal static class ErrorCodes
         CommandNotFound => "CommandNotFound",
         ImmutableField => "ImmutableField",
         DocumentValidationFailure => "DocumentValidationFailure",
+        MechanismUnavailable => "MechanismUnavailable",
         DuplicateKey => "DuplicateKey",
         _ => "UnknownError",
     };

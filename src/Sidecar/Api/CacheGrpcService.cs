@@ -12,7 +12,9 @@ namespace CacheSidecar.Api;
 /// <summary>
 /// The gRPC surface: validates each request, resolves the namespace policy, hands the call to
 /// the namespace's strategy and maps the result back to the contract. No caching logic lives here.
+/// Bound by <see cref="StrictRequestBinding"/>, so an unparseable request is INVALID_ARGUMENT.
 /// </summary>
+[BindServiceMethod(typeof(StrictRequestBinding), nameof(StrictRequestBinding.BindService))]
 internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolver strategies, NamespaceRegistry namespaces, ExplicitInvalidation invalidator, Telemetry.SidecarMetrics metrics) : Cache.CacheBase
 {
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)

@@ -33,7 +33,8 @@ internal sealed class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterc
         }
         catch (Exception ex) when (Map(ex, context) is { } status)
         {
-            SidecarLog.CallFailed(logger, context.Method, status.StatusCode, status.Detail);
+            // The caller gets the store's own words about its value; the log gets a reason that does not quote it.
+            SidecarLog.CallFailed(logger, context.Method, status.StatusCode, ex is StoreRejectedValueException rejected ? rejected.LogReason : status.Detail);
             throw new RpcException(status);
         }
         catch (Exception ex)

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Store;
@@ -20,6 +22,16 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
     public const int MaxKeysPerCall = 1000;
 
     private const int MaxContentTypeLength = 255;
+
+    private const int MaxJsonDepth = 64;
+
+    /// <summary>The smallest TTL the cache tier can hold: it counts in milliseconds.</summary>
+    private static readonly TimeSpan MinTtl = TimeSpan.FromMilliseconds(1);
+
+    // C0, DEL and C1 (Unicode category Cc). Keys reach log lines and store ids; a newline or an
+    // escape sequence in one could forge or garble a log line.
+    private static readonly SearchValues<char> ControlCharacters = SearchValues.Create(
+        Enumerable.Range(0, 0xA0).Where(c => char.IsControl((char)c)).Select(c => (char)c).ToArray());
 
     public NamespacePolicy Namespace(string name)
     {
@@ -44,6 +56,12 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
         if (bytes > ns.MaxKeyBytes)
         {
             throw Errors.InvalidArgument($"key is {bytes} bytes; namespace '{ns.Name}' allows at most {ns.MaxKeyBytes}.");
+        }
+
+        var control = key.AsSpan().IndexOfAny(ControlCharacters);
+        if (control >= 0)
+        {
+            throw Errors.InvalidArgument($"key must not contain control characters (U+{(int)key[control]:X4} at index {control}).");
         }
 
         if (ns.IdType == IdType.ObjectId && !MongoDB.Bson.ObjectId.TryParse(key, out _))
@@ -89,13 +107,27 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
 
         if (ContentTypes.IsJson(contentType))
         {
+            // JSON is UTF-8 (RFC 8259), and the parser does not check the bytes inside strings:
+            // without this a bad byte would only surface when a store converts the value.
+            if (!Utf8.IsValid(value.Span))
+            {
+                throw Errors.InvalidArgument($"content_type is {contentType} but value is not valid UTF-8.");
+            }
+
             try
             {
-                using var _ = JsonDocument.Parse(value.Memory, new JsonDocumentOptions { MaxDepth = 64 });
+                using var json = JsonDocument.Parse(value.Memory, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
+                if (JsonBson.Unstorable(json.RootElement) is { } reason)
+                {
+                    throw Errors.InvalidArgument($"content_type is {contentType} but value cannot be stored as a document: {reason}.");
+                }
             }
             catch (JsonException ex)
             {
-                throw Errors.InvalidArgument($"content_type is {contentType} but value is not valid JSON: {ex.Message}");
+                // Only the position: the parser's own message quotes pieces of the value, and this
+                // message is also logged, where values never go.
+                throw Errors.InvalidArgument(
+                    $"content_type is {contentType} but value is not valid JSON (or nests deeper than {MaxJsonDepth} levels): error at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}.");
             }
         }
     }
@@ -123,6 +155,11 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
         }
 
         var value = ttl.ToTimeSpan();
+        if (value < MinTtl)
+        {
+            throw Errors.InvalidArgument("ttl must be at least 1 ms (the cache's resolution); leave it unset for the namespace default.");
+        }
+
         return value <= ns.MaxTtl ? value : throw Errors.InvalidArgument($"ttl must be at most {ns.MaxTtl} for namespace '{ns.Name}'.");
     }
 

@@ -21,6 +21,9 @@ public sealed class SidecarOptions
     /// <summary>Bearer-token authentication of callers.</summary>
     public AuthOptions Auth { get; set; } = new();
 
+    /// <summary>Where the sidecar may listen.</summary>
+    public SecurityOptions Security { get; set; } = new();
+
     /// <summary>Settings of this instance's write-behind flushers (per-namespace tuning lives in each namespace).</summary>
     public WriteBehindInstanceOptions WriteBehind { get; set; } = new();
 
@@ -78,6 +81,14 @@ public sealed class AuthOptions
 
     /// <summary>A file holding the bearer token (trailing whitespace ignored).</summary>
     public string? TokenFile { get; set; }
+}
+
+public sealed class SecurityOptions
+{
+    /// <summary>Allows Kestrel endpoints other than loopback (0.0.0.0, a pod IP, a host name). Off by
+    /// default: the sidecar then refuses to start on such an endpoint. When on, it starts with a
+    /// warning naming each such endpoint.</summary>
+    public bool AllowNonLoopbackBinding { get; set; }
 }
 
 public sealed class WriteBehindInstanceOptions

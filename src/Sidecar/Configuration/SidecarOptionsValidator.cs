@@ -49,12 +49,53 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
             failures.Add("Sidecar:Mongo:Database must be set when Sidecar:Mongo:ConnectionString is.");
         }
 
+        ValidateConnectionStrings(options, failures);
+
         if (!string.IsNullOrEmpty(options.Auth.TokenFile) && !File.Exists(options.Auth.TokenFile))
         {
             failures.Add($"Sidecar:Auth:TokenFile '{options.Auth.TokenFile}' does not exist.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>
+    /// A connection string the drivers cannot parse refuses to start here, instead of crashing the
+    /// process with an unhandled exception when the cache tier or store is first built. The
+    /// drivers' messages name the offending option and never the password (the MongoDB driver
+    /// prints <c>&lt;hidden&gt;</c>; StackExchange.Redis never validates, so never echoes, <c>password=</c>);
+    /// the connection strings themselves are not repeated.
+    /// </summary>
+    private static void ValidateConnectionStrings(SidecarOptions options, List<string> failures)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        {
+            try
+            {
+                StackExchange.Redis.ConfigurationOptions.Parse(options.Redis.Configuration);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or StackExchange.Redis.RedisException)
+            {
+                failures.Add($"Sidecar:Redis:Configuration is not a valid StackExchange.Redis configuration: {ex.Message}");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Mongo.ConnectionString))
+        {
+            try
+            {
+                MongoDB.Driver.MongoClientSettings.FromConnectionString(options.Mongo.ConnectionString);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or MongoDB.Driver.MongoConfigurationException)
+            {
+                failures.Add($"Sidecar:Mongo:ConnectionString is not a valid MongoDB connection string: {ex.Message}");
+            }
+        }
+
+        if (!Enum.TryParse<MongoDB.Driver.ReadPreferenceMode>(options.Mongo.ReadPreference, ignoreCase: true, out _))
+        {
+            failures.Add($"Sidecar:Mongo:ReadPreference must be one of {string.Join(", ", Enum.GetNames<MongoDB.Driver.ReadPreferenceMode>())} (was '{options.Mongo.ReadPreference}').");
+        }
     }
 
     private static void ValidateNamespace(string nsName, NamespaceOptions options, List<string> failures)

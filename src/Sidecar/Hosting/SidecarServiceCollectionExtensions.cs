@@ -26,6 +26,7 @@ public static class SidecarServiceCollectionExtensions
         // refuses to start instead of silently dropping the setting or the whole namespace.
         services.AddOptions<SidecarOptions>().BindConfiguration(SidecarOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, ListenAddressValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<NamespaceRegistry>();
 

@@ -2,11 +2,13 @@ using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Logging;
 using CacheSidecar.Store;
+using Microsoft.Extensions.Options;
 
 namespace CacheSidecar.Hosting;
 
-/// <summary>Writes the start-up lines: which cache tier and store are in use, and each namespace's policy.</summary>
-internal sealed class StartupReporter(ICacheTier cache, IRecordStore store, NamespaceRegistry namespaces, ILogger<StartupReporter> logger) : IHostedService
+/// <summary>Writes the start-up lines: which cache tier and store are in use, each namespace's policy,
+/// and a warning for every endpoint that listens beyond loopback (allowed explicitly, see <see cref="ListenAddressValidator"/>).</summary>
+internal sealed class StartupReporter(ICacheTier cache, IRecordStore store, NamespaceRegistry namespaces, IConfiguration configuration, IOptions<SidecarOptions> options, ILogger<StartupReporter> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -21,6 +23,13 @@ internal sealed class StartupReporter(ICacheTier cache, IRecordStore store, Name
         {
             var strategy = ns.Strategy.ToString();
             SidecarLog.NamespaceConfigured(logger, ns.Name, strategy, ns.Ttl, ns.Collection ?? "(none: pure cache)");
+        }
+
+        var auth = options.Value.Auth;
+        var tokenRequired = !string.IsNullOrEmpty(auth.Token) || !string.IsNullOrEmpty(auth.TokenFile);
+        foreach (var address in ListenAddresses.NonLoopback(configuration))
+        {
+            SidecarLog.NonLoopbackBinding(logger, address.Source, address.Url, ListenAddresses.AllowOption, tokenRequired);
         }
 
         return Task.CompletedTask;

@@ -76,4 +76,7 @@ internal static partial class SidecarLog
 
     [LoggerMessage(EventId = 39, Level = LogLevel.Error, Message = "Write-behind {Namespace}: flush round failed unexpectedly; retrying")]
     public static partial void WriteBehindRoundFailed(ILogger logger, string @namespace, Exception exception);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Listening beyond loopback: {Source} = {Url} ({AllowOption} is true). Anything that can reach this host can call the sidecar; bearer token required: {TokenRequired}.")]
+    public static partial void NonLoopbackBinding(ILogger logger, string source, string url, string allowOption, bool tokenRequired);
 }

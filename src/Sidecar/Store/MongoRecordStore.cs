@@ -301,7 +301,10 @@ internal sealed class MongoRecordStore : IRecordStore
         }
         catch (MongoWriteException ex) when (!IsIdDuplicate(ex.WriteError))
         {
-            throw new StoreRejectedValueException("The store refused the value: " + ex.WriteError?.Message, ex);
+            throw new StoreRejectedValueException(
+                "The store refused the value: " + ex.WriteError?.Message,
+                ex,
+                $"The store refused the value (MongoDB error {ex.WriteError?.Code}, {ex.WriteError?.Category}).");
         }
     }
 }

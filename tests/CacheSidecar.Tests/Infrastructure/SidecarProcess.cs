@@ -50,7 +50,9 @@ internal sealed class SidecarProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts the sidecar with environment overrides; does not wait for readiness.</summary>
-    public static SidecarProcess Start(IDictionary<string, string?> environment)
+    /// <param name="scheme">http, or https for a TLS endpoint (its certificate comes in <paramref name="environment"/>).</param>
+    /// <param name="listenHost">The host of the Kestrel endpoint URL; <see cref="Address"/> always dials 127.0.0.1.</param>
+    public static SidecarProcess Start(IDictionary<string, string?> environment, string scheme = "http", string listenHost = "127.0.0.1")
     {
         var port = FreePort();
         var httpPort = FreePort();
@@ -63,7 +65,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}";
+        info.Environment["Kestrel__Endpoints__Grpc__Url"] = $"{scheme}://{listenHost}:{port}";
         info.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}";
         info.Environment["Kestrel__Endpoints__Health__Url"] = $"http://127.0.0.1:{healthPort}";
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
@@ -77,7 +79,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info)!;
-        var sidecar = new SidecarProcess(process, new Uri($"http://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{healthPort}"));
+        var sidecar = new SidecarProcess(process, new Uri($"{scheme}://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{healthPort}"));
         process.OutputDataReceived += (_, e) => sidecar.Append(e.Data);
         process.ErrorDataReceived += (_, e) => sidecar.Append(e.Data);
         process.BeginOutputReadLine();
@@ -87,10 +89,10 @@ internal sealed class SidecarProcess : IAsyncDisposable
 
     /// <summary>Waits (bounded) until the gRPC health service answers SERVING (or, with
     /// <paramref name="anyStatus"/>, answers at all: listening, with a dependency possibly down).</summary>
-    public async Task<TimeSpan> WaitUntilServingAsync(TimeSpan timeout, bool anyStatus = false)
+    public async Task<TimeSpan> WaitUntilServingAsync(TimeSpan timeout, bool anyStatus = false, GrpcChannelOptions? channelOptions = null)
     {
         var clock = Stopwatch.StartNew();
-        using var channel = GrpcChannel.ForAddress(Address);
+        using var channel = GrpcChannel.ForAddress(Address, channelOptions ?? new GrpcChannelOptions());
         var health = new Health.HealthClient(channel);
         while (clock.Elapsed < timeout)
         {

@@ -69,10 +69,12 @@ internal interface ICacheTier
     Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Drops the entry only if it is the tombstone (negative entry) at <paramref name="version"/>:
-    /// used when the store turns out to hold a value that tombstone wrongly hides.
+    /// Sets <paramref name="entry"/> (read from the store just now) if the cache holds the tombstone
+    /// at <paramref name="tombstoneVersion"/> or an older value: used when the store turns out to
+    /// hold a value that tombstone wrongly hides. Replacing rather than dropping the tombstone keeps
+    /// a late set of an even older version from landing in the emptied entry.
     /// </summary>
-    Task<bool> DropTombstoneAsync(NamespacePolicy ns, string key, long version, CancellationToken cancellationToken);
+    Task<bool> ReplaceTombstoneAsync(NamespacePolicy ns, string key, long tombstoneVersion, CacheEntry entry, CancellationToken cancellationToken);
 
     /// <summary>Drops an entry and kills its fill lease. Returns whether an entry existed.</summary>
     Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);

@@ -143,18 +143,28 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<bool> DropTombstoneAsync(NamespacePolicy ns, string key, long version, CancellationToken cancellationToken)
+    public Task<bool> ReplaceTombstoneAsync(NamespacePolicy ns, string key, long tombstoneVersion, CacheEntry entry, CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
         {
-            if (_entries.TryGetValue(id, out var current) && current.Entry is { IsNegative: true } tombstone && tombstone.Version == version)
+            var now = _time.GetUtcNow();
+            var generation = Generation(ns, key);
+            if (!_entries.TryGetValue(id, out var current) || current.Generation != generation)
             {
-                _leases.TryRemove(id, out _);
-                return Task.FromResult(_entries.TryRemove(id, out _));
+                return Task.FromResult(false);
             }
 
-            return Task.FromResult(false);
+            var hidden = current.Entry.IsNegative && current.Entry.Version == tombstoneVersion;
+            var older = !current.Entry.IsNegative && current.Entry.Version < entry.Version;
+            if (!hidden && !older)
+            {
+                return Task.FromResult(false);
+            }
+
+            _leases.TryRemove(id, out _);
+            Store(ns, id, entry, generation, now);
+            return Task.FromResult(true);
         }
     }
 

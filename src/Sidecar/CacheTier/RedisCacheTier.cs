@@ -149,14 +149,14 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
             },
             cancellationToken);
 
-    public Task<bool> DropTombstoneAsync(NamespacePolicy ns, string key, long version, CancellationToken cancellationToken) =>
+    public Task<bool> ReplaceTombstoneAsync(NamespacePolicy ns, string key, long tombstoneVersion, CacheEntry entry, CancellationToken cancellationToken) =>
         RunInvalidating(
             ns,
             key,
             async db => (int)await db.ScriptEvaluateAsync(
-                RedisScripts.DropTombstone,
+                RedisScripts.ReplaceTombstone,
                 RedisKeyLayout.KeysFor(ns, key),
-                [version.ToString(CultureInfo.InvariantCulture)]).ConfigureAwait(false) == 1,
+                [tombstoneVersion.ToString(CultureInfo.InvariantCulture), entry.Version, entry.ExpiresAt.ToUnixTimeMilliseconds(), entry.ContentType, entry.Value, PhysicalTtlMs(ns, entry)]).ConfigureAwait(false) == 1,
             cancellationToken);
 
     public Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>

@@ -88,16 +88,21 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Drops the entry if it is the tombstone at version ARGV[1] (and its lease with it).
-    /// Returns 1 when dropped.
+    /// Replaces the tombstone at version ARGV[1], or a value older than ARGV[2], with the store's
+    /// record. ARGV: tombstone version, version, expires, content type, data, physical ttl ms.
+    /// Returns 1 when replaced.
     /// </summary>
-    public const string DropTombstone = """
-        local cur = redis.call('HMGET', KEYS[1], 'v', 'n')
-        if cur[1] == ARGV[1] and cur[2] == '1' then
-          redis.call('DEL', KEYS[1], KEYS[2])
-          return 1
-        end
-        return 0
+    public const string ReplaceTombstone = """
+        local g = redis.call('GET', KEYS[3]) or '0'
+        local cur = redis.call('HMGET', KEYS[1], 'v', 'g', 'n')
+        if not cur[1] or cur[2] ~= g then return 0 end
+        local hidden = cur[3] == '1' and cur[1] == ARGV[1]
+        local older = cur[3] ~= '1' and tonumber(cur[1]) < tonumber(ARGV[2])
+        if not (hidden or older) then return 0 end
+        redis.call('DEL', KEYS[2], KEYS[1])
+        redis.call('HSET', KEYS[1], 'v', ARGV[2], 'g', g, 'x', ARGV[3], 'c', ARGV[4], 'd', ARGV[5], 'n', '0')
+        redis.call('PEXPIRE', KEYS[1], ARGV[6])
+        return 1
         """;
 
     /// <summary>

@@ -16,8 +16,9 @@ namespace CacheSidecar.Strategies;
 /// can still land in the store <i>after</i> the delete (it took its version first, its write
 /// arrived later). The tombstone would then hide a value the store holds. Both sides check for
 /// that (found by the consistency checker): after setting a tombstone, Delete looks at the store;
-/// a Put whose cache set a tombstone refused does too; whoever finds a value there drops that
-/// tombstone, so readers load the store's value.
+/// a Put whose cache set a tombstone refused does too; whoever finds a value there replaces that
+/// tombstone with it (replacing, not dropping: an empty entry would let a late set of an even
+/// older version in).
 /// </para>
 /// </summary>
 internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedStoreWriter writer, ICacheTier cache, IRecordStore store, TimeProvider time, ILogger<WriteThroughStrategy> logger) : ICacheStrategy
@@ -75,8 +76,8 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
 
     /// <summary>
     /// If the cache holds a tombstone (the given one, or whichever refused a Put's set) while the
-    /// store holds a value, drops that tombstone. Best effort: if the store or Redis cannot be
-    /// asked, the tombstone expires after NegativeTtl.
+    /// store holds a value, replaces that tombstone with the store's value. Best effort: if the
+    /// store or Redis cannot be asked, the tombstone expires after NegativeTtl.
     /// </summary>
     private async Task DropTombstoneHidingStoredValueAsync(NamespacePolicy ns, string key, long? tombstoneVersion)
     {
@@ -93,9 +94,10 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
                 tombstoneVersion = tombstone.Version;
             }
 
-            if (await store.LoadAsync(ns, key, CancellationToken.None).ConfigureAwait(false) is not null)
+            if (await store.LoadAsync(ns, key, CancellationToken.None).ConfigureAwait(false) is { } stored)
             {
-                await cache.DropTombstoneAsync(ns, key, tombstoneVersion.Value, CancellationToken.None).ConfigureAwait(false);
+                var entry = new CacheEntry(stored.Value, stored.ContentType, stored.Version, false, time.GetUtcNow() + EntryTtl.For(ns, null));
+                await cache.ReplaceTombstoneAsync(ns, key, tombstoneVersion.Value, entry, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is CacheUnavailableException or StoreUnavailableException)

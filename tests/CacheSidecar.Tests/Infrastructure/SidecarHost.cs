@@ -124,12 +124,7 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => SidecarProcess.FreePort();
 
     public override async ValueTask DisposeAsync()
     {

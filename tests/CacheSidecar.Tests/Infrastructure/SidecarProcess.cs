@@ -188,10 +188,33 @@ internal sealed class SidecarProcess : IAsyncDisposable
         return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("repository root not found"), "src", "Sidecar");
     }
 
-    private static int FreePort()
+    // Ports below the kernel's ephemeral range (usually 32768-60999): a port picked with bind(0)
+    // and released can be handed out again at once, to another test's bind(0) or to an outgoing
+    // connection, before the sidecar binds it ("address already in use"). Nothing takes ports
+    // from this range implicitly, and each is handed out once per test process.
+    private static int _nextPort = 20_000 + Random.Shared.Next(10_000);
+
+    internal static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Interlocked.Increment(ref _nextPort);
+            if (port >= 32_000)
+            {
+                Interlocked.CompareExchange(ref _nextPort, 20_000, port);
+                continue;
+            }
+
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken by something else: try the next one
+            }
+        }
     }
 }

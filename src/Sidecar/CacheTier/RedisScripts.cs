@@ -59,16 +59,10 @@ internal static class RedisScripts
     /// <see cref="Fill"/> without the lease check: the memcache stale-set bug, for the consistency
     /// checker's broken variant only (<c>Sidecar:Redis:UnsafeDisableFillLeaseCheckForTesting</c>).
     /// </summary>
-    public const string FillIgnoringLease = """
-        local g = redis.call('GET', KEYS[3]) or '0'
-        redis.call('DEL', KEYS[2])
-        local cur = redis.call('HMGET', KEYS[1], 'v', 'g')
-        if cur[1] and cur[2] == g and tonumber(cur[1]) > tonumber(ARGV[2]) then return 0 end
-        redis.call('DEL', KEYS[1])
-        redis.call('HSET', KEYS[1], 'v', ARGV[2], 'g', g, 'x', ARGV[3], 'c', ARGV[4], 'd', ARGV[5], 'n', ARGV[6])
-        redis.call('PEXPIRE', KEYS[1], ARGV[7])
-        return 1
-        """;
+    public static readonly string FillIgnoringLease = Fill.Replace(FillLeaseCheck, string.Empty, StringComparison.Ordinal);
+
+    /// <summary>The line of <see cref="Fill"/> that drops a fill whose lease is gone.</summary>
+    private const string FillLeaseCheck = "if redis.call('GET', KEYS[2]) ~= ARGV[1] .. ':' .. g then return 0 end\n";
 
     /// <summary>
     /// Version-guarded set (write-through, tombstones). ARGV: version, expires, content type,

@@ -35,7 +35,7 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
         var entry = new CacheEntry(request.Value, request.ContentType, version, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
         if (!await SetAsync(ns, request.Key, entry).ConfigureAwait(false))
         {
-            await DropTombstoneHidingStoredValueAsync(ns, request.Key, tombstoneVersion: null).ConfigureAwait(false);
+            await ReplaceTombstoneHidingStoredValueAsync(ns, request.Key, tombstoneVersion: null).ConfigureAwait(false);
         }
 
         return new WriteResult(version, Persisted: true, Queued: false);
@@ -49,7 +49,7 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
             var tombstone = CacheEntry.Negative(time.GetUtcNow() + ns.NegativeTtl) with { Version = Versions.Next(time, ifMatch ?? 0) };
             if (await SetAsync(ns, key, tombstone).ConfigureAwait(false))
             {
-                await DropTombstoneHidingStoredValueAsync(ns, key, tombstone.Version).ConfigureAwait(false);
+                await ReplaceTombstoneHidingStoredValueAsync(ns, key, tombstone.Version).ConfigureAwait(false);
             }
         }
         else
@@ -79,7 +79,7 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
     /// store holds a value, replaces that tombstone with the store's value. Best effort: if the
     /// store or Redis cannot be asked, the tombstone expires after NegativeTtl.
     /// </summary>
-    private async Task DropTombstoneHidingStoredValueAsync(NamespacePolicy ns, string key, long? tombstoneVersion)
+    private async Task ReplaceTombstoneHidingStoredValueAsync(NamespacePolicy ns, string key, long? tombstoneVersion)
     {
         try
         {

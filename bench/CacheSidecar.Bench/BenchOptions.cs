@@ -2,61 +2,174 @@ using System.Globalization;
 
 namespace CacheSidecar.Bench;
 
-/// <summary>Command-line options of <c>writebehind</c>; defaults are the standard (published) run.</summary>
+/// <summary>The bench commands.</summary>
+internal enum BenchCommand
+{
+    WriteBehind,
+    FastPath,
+    Alloc,
+}
+
+/// <summary>Whether the fastpath L1 near-cache row runs.</summary>
+internal enum NearCacheMode
+{
+    /// <summary>Run it if the sidecar build accepts <c>NearCache</c> configuration, else report it as not available.</summary>
+    Auto,
+
+    /// <summary>Run it; a build that refuses the configuration is reported as not available (exit code 3).</summary>
+    On,
+
+    /// <summary>Do not run it.</summary>
+    Off,
+}
+
+/// <summary>Command-line options of every command; defaults are the standard (published) runs.</summary>
 internal sealed record BenchOptions
 {
     public const int DefaultDurationSeconds = 10;
     public const int DefaultConcurrency = 32;
     public const int DefaultDocs = 20_000;
+    public const int DefaultRateSeconds = 20;
+    public const int DefaultSweepSeconds = 5;
+    public const int DefaultHotKeys = 100;
+    public const int DefaultStarts = 5;
+
+    /// <summary>Offered loads (req/s) of the latency-vs-load sweep.</summary>
+    public static readonly IReadOnlyList<int> DefaultSweepRates = [500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000];
 
     public const string Usage =
-        "Usage: dotnet run -c Release --project bench/CacheSidecar.Bench -- writebehind "
-        + "[--duration <seconds>=10] [--concurrency <n>=32] [--docs <n>=20000]";
+        """
+        Usage: dotnet run -c Release --project bench/CacheSidecar.Bench -- <command> [options]
 
-    /// <summary>Measured seconds per throughput scenario (each after its own warm-up).</summary>
+          writebehind [--duration <s>=10] [--concurrency <n>=32] [--docs <n>=20000]
+          fastpath    [--duration <s>=10] [--concurrency <n>=32] [--rate-duration <s>=20]
+                      [--sweep-duration <s>=5] [--sweep-rates <r,r,...>=500,1000,2000,4000,8000,12000,16000]
+                      [--hot-keys <n>=100] [--starts <n>=5] [--l1 auto|on|off]
+          alloc       [--quick]
+
+        See bench/README.md.
+        """;
+
+    public BenchCommand Command { get; init; }
+
+    /// <summary>Measured seconds per closed-loop scenario (each after its own warm-up).</summary>
     public int DurationSeconds { get; init; } = DefaultDurationSeconds;
 
     /// <summary>Concurrent callers (closed loop) over the one shared channel / multiplexer.</summary>
     public int Concurrency { get; init; } = DefaultConcurrency;
 
-    /// <summary>Documents queued per flusher batch size (a tenth of it for batch size 1).</summary>
+    /// <summary>writebehind: documents queued per flusher batch size (a tenth of it for batch size 1).</summary>
     public int Docs { get; init; } = DefaultDocs;
+
+    /// <summary>fastpath: measured seconds of each 1,000 req/s open-loop run (Dapr's method).</summary>
+    public int RateDurationSeconds { get; init; } = DefaultRateSeconds;
+
+    /// <summary>fastpath: measured seconds of each step of the latency-vs-load sweep.</summary>
+    public int SweepDurationSeconds { get; init; } = DefaultSweepSeconds;
+
+    /// <summary>fastpath: offered loads of the sweep, ascending.</summary>
+    public IReadOnlyList<int> SweepRates { get; init; } = DefaultSweepRates;
+
+    /// <summary>fastpath: keys the L1 near-cache row cycles over.</summary>
+    public int HotKeys { get; init; } = DefaultHotKeys;
+
+    /// <summary>fastpath: fresh sidecar starts timed for start-to-ready.</summary>
+    public int Starts { get; init; } = DefaultStarts;
+
+    /// <summary>fastpath: the L1 near-cache row.</summary>
+    public NearCacheMode NearCache { get; init; } = NearCacheMode.Auto;
+
+    /// <summary>alloc: BenchmarkDotNet's short job (fewer iterations) instead of the default one.</summary>
+    public bool Quick { get; init; }
 
     /// <summary>The arguments as given after <c>--</c>, to print the exact command.</summary>
     public IReadOnlyList<string> RawArguments { get; init; } = [];
 
-    /// <summary>The warm-up before each throughput scenario; fixed so runs stay comparable.</summary>
+    /// <summary>The warm-up before each closed-loop scenario; fixed so runs stay comparable.</summary>
     public static TimeSpan WarmUp => TimeSpan.FromSeconds(2);
 
     public TimeSpan Duration => TimeSpan.FromSeconds(DurationSeconds);
 
+    public TimeSpan RateDuration => TimeSpan.FromSeconds(RateDurationSeconds);
+
+    public TimeSpan SweepDuration => TimeSpan.FromSeconds(SweepDurationSeconds);
+
     /// <summary>True for the standard run; shorter runs are marked as indicative in the report.</summary>
-    public bool IsStandardRun =>
-        DurationSeconds >= DefaultDurationSeconds && Concurrency == DefaultConcurrency && Docs >= DefaultDocs;
+    public bool IsStandardRun => Command switch
+    {
+        BenchCommand.WriteBehind => DurationSeconds >= DefaultDurationSeconds && Concurrency == DefaultConcurrency && Docs >= DefaultDocs,
+        BenchCommand.FastPath => DurationSeconds >= DefaultDurationSeconds && Concurrency == DefaultConcurrency
+            && RateDurationSeconds >= DefaultRateSeconds && SweepDurationSeconds >= DefaultSweepSeconds && Starts >= DefaultStarts,
+        _ => !Quick,
+    };
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new BenchOptions { RawArguments = args.ToArray() };
+        var command = args.Count == 0 ? "" : args[0];
+        var options = new BenchOptions
+        {
+            RawArguments = args.ToArray(),
+            Command = command switch
+            {
+                "writebehind" => BenchCommand.WriteBehind,
+                "fastpath" => BenchCommand.FastPath,
+                "alloc" => BenchCommand.Alloc,
+                _ => throw new ArgumentException($"Unknown bench command '{command}'."),
+            },
+        };
+
         for (var i = 1; i < args.Count; i++)
         {
             var name = args[i];
+            if (name == "--quick" && options.Command == BenchCommand.Alloc)
+            {
+                options = options with { Quick = true };
+                continue;
+            }
+
             if (i + 1 >= args.Count)
             {
                 throw new ArgumentException($"{name} needs a value.");
             }
 
-            var value = PositiveInt(name, args[++i]);
-            options = name switch
+            var value = args[++i];
+            options = (options.Command, name) switch
             {
-                "--duration" => options with { DurationSeconds = value },
-                "--concurrency" => options with { Concurrency = value },
-                "--docs" => options with { Docs = value },
-                _ => throw new ArgumentException($"Unknown option '{name}'."),
+                (BenchCommand.WriteBehind or BenchCommand.FastPath, "--duration") => options with { DurationSeconds = PositiveInt(name, value) },
+                (BenchCommand.WriteBehind or BenchCommand.FastPath, "--concurrency") => options with { Concurrency = PositiveInt(name, value) },
+                (BenchCommand.WriteBehind, "--docs") => options with { Docs = PositiveInt(name, value) },
+                (BenchCommand.FastPath, "--rate-duration") => options with { RateDurationSeconds = PositiveInt(name, value) },
+                (BenchCommand.FastPath, "--sweep-duration") => options with { SweepDurationSeconds = PositiveInt(name, value) },
+                (BenchCommand.FastPath, "--sweep-rates") => options with { SweepRates = Rates(name, value) },
+                (BenchCommand.FastPath, "--hot-keys") => options with { HotKeys = PositiveInt(name, value) },
+                (BenchCommand.FastPath, "--starts") => options with { Starts = PositiveInt(name, value) },
+                (BenchCommand.FastPath, "--l1") => options with { NearCache = Mode(name, value) },
+                _ => throw new ArgumentException($"Unknown option '{name}' for {command}."),
             };
         }
 
         return options;
     }
+
+    private static int[] Rates(string name, string text)
+    {
+        var rates = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => PositiveInt(name, r)).ToList();
+        if (rates.Count == 0)
+        {
+            throw new ArgumentException($"{name} needs at least one rate.");
+        }
+
+        rates.Sort();
+        return rates.Distinct().ToArray();
+    }
+
+    private static NearCacheMode Mode(string name, string text) => text switch
+    {
+        "auto" => NearCacheMode.Auto,
+        "on" => NearCacheMode.On,
+        "off" => NearCacheMode.Off,
+        _ => throw new ArgumentException($"{name} must be auto, on or off (was '{text}')."),
+    };
 
     private static int PositiveInt(string name, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0

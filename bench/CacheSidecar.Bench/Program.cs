@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using CacheSidecar.Bench;
+using CacheSidecar.Bench.Alloc;
+using CacheSidecar.Bench.FastPath;
 using CacheSidecar.Bench.WriteBehind;
 
 // Entry point: parses the command, turns Ctrl+C / SIGTERM into cancellation so every child process
@@ -8,12 +10,6 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(BenchOptions.Usage);
     return args.Length == 0 ? 64 : 0;
-}
-
-if (args[0] != "writebehind")
-{
-    await Console.Error.WriteLineAsync($"Unknown bench command '{args[0]}'.\n{BenchOptions.Usage}");
-    return 64;
 }
 
 BenchOptions options;
@@ -47,7 +43,12 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal
 
 try
 {
-    return await WriteBehindCommand.RunAsync(options, stopping.Token);
+    return options.Command switch
+    {
+        BenchCommand.FastPath => await FastPathCommand.RunAsync(options, stopping.Token),
+        BenchCommand.Alloc => await AllocCommand.RunAsync(options, stopping.Token),
+        _ => await WriteBehindCommand.RunAsync(options, stopping.Token),
+    };
 }
 catch (Exception) when (stopping.IsCancellationRequested)
 {

@@ -45,6 +45,9 @@ internal sealed class BackingServers : IAsyncDisposable
 
     public string RedisEndPoint => _redis.EndPoint;
 
+    /// <summary>The redis-server process, for its CPU time.</summary>
+    public int RedisPid => _redis.Pid;
+
     public string RedisVersion { get; }
 
     public string MongoConnectionString => _mongo.ConnectionString;

@@ -24,6 +24,9 @@ internal static class RepositoryPaths
 
     public static string BenchmarksDocument => Path.Combine(Root, "docs", "benchmarks.md");
 
+    /// <summary>The fastpath latency-vs-offered-load plot, linked from docs/benchmarks.md.</summary>
+    public static string LatencyPlot => Path.Combine(Root, "docs", "benchmarks-latency.png");
+
     private static string FindRoot()
     {
         var baked = Metadata("RepositoryRoot");

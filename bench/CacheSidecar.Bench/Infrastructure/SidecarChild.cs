@@ -22,25 +22,36 @@ internal sealed class SidecarChild : IAsyncDisposable
     // Children not yet disposed; killed on ProcessExit so no sidecar outlives the bench.
     private static readonly ConcurrentDictionary<SidecarChild, byte> Live = CreateRegistryKilledOnExit();
 
+    // Probes and scrapes of the health endpoint (HTTP/1.1); one pool for every child.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
+    {
+        Timeout = TimeSpan.FromSeconds(5),
+    };
+
     private readonly Process _process;
     private readonly Queue<string> _output = new();
 
-    private SidecarChild(string name, Process process, Uri address)
+    private SidecarChild(string name, Process process, Uri address, Uri healthAddress, long launched)
     {
         Name = name;
         _process = process;
         Address = address;
-        Launched = Stopwatch.GetTimestamp();
+        HealthAddress = healthAddress;
+        Launched = launched;
     }
 
     /// <summary>A label for messages, e.g. "flush-A(500)".</summary>
     public string Name { get; }
 
+    /// <summary>The gRPC (h2c) endpoint: the cache API and gRPC health.</summary>
     public Uri Address { get; }
+
+    /// <summary>The health endpoint (HTTP/1.1): <c>/readyz</c>, <c>/healthz</c>, <c>/metrics</c>.</summary>
+    public Uri HealthAddress { get; }
 
     public int Pid => _process.Id;
 
-    /// <summary><see cref="Stopwatch"/> timestamp taken right after the process was started.</summary>
+    /// <summary><see cref="Stopwatch"/> timestamp taken right before <see cref="Process.Start(ProcessStartInfo)"/>.</summary>
     public long Launched { get; }
 
     public bool HasExited => _process.HasExited;
@@ -94,6 +105,7 @@ internal sealed class SidecarChild : IAsyncDisposable
         }
 
         var port = FreeLoopbackPort();
+        var healthPort = FreeLoopbackPort();
         var info = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { assembly, "--contentRoot", RepositoryPaths.SidecarContentRoot },
@@ -104,16 +116,23 @@ internal sealed class SidecarChild : IAsyncDisposable
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["Kestrel__Endpoints__Grpc__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
-        // The HTTP/JSON and health endpoints are not measured; port 0 keeps parallel sidecars from clashing.
+        // The HTTP/JSON endpoint is not measured; port 0 keeps parallel sidecars from clashing.
+        // The health endpoint gets a port of its own: fastpath polls /readyz and reads /metrics there.
         info.Environment["Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
-        info.Environment["Kestrel__Endpoints__Health__Url"] = "http://127.0.0.1:0";
+        info.Environment["Kestrel__Endpoints__Health__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{healthPort}");
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
         }
 
+        var launched = Stopwatch.GetTimestamp();
         var process = Process.Start(info) ?? throw new BenchFailedException("dotnet did not start.");
-        var child = new SidecarChild(name, process, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")));
+        var child = new SidecarChild(
+            name,
+            process,
+            new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")),
+            new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{healthPort}")),
+            launched);
         Live.TryAdd(child, 0);
         process.OutputDataReceived += (_, e) => child.Append(e.Data);
         process.ErrorDataReceived += (_, e) => child.Append(e.Data);
@@ -148,6 +167,28 @@ internal sealed class SidecarChild : IAsyncDisposable
 
         throw new BenchFailedException($"Sidecar {Name} did not serve within {timeout.TotalSeconds:0} s:\n{OutputTail}");
     }
+
+    /// <summary>True when <c>/readyz</c> answers 200; false when it answers otherwise or nothing listens yet.</summary>
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await Http.GetAsync(new Uri(HealthAddress, "/readyz"), cancellationToken);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false; // the client's timeout
+        }
+    }
+
+    /// <summary>The sidecar's <c>/metrics</c> now (the Prometheus exporter may serve a response cached for a few hundred ms).</summary>
+    public async Task<PrometheusText> ScrapeMetricsAsync(CancellationToken cancellationToken) =>
+        new(await Http.GetStringAsync(new Uri(HealthAddress, "/metrics"), cancellationToken));
 
     /// <summary>Throws <see cref="SidecarExitedException"/> if the process is gone.</summary>
     public void ThrowIfExited()

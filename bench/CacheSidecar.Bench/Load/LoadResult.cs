@@ -29,5 +29,7 @@ internal sealed record LoadResult(
     public double PercentileMicroseconds(double percentile) =>
         Operations == 0 ? double.NaN : Latencies.GetValueAtPercentile(percentile) * 1_000_000.0 / Stopwatch.Frequency;
 
+    public double MeanMicroseconds => Operations == 0 ? double.NaN : Latencies.GetMean() * 1_000_000.0 / Stopwatch.Frequency;
+
     public double MaxMicroseconds => Operations == 0 ? double.NaN : Latencies.GetMaxValue() * 1_000_000.0 / Stopwatch.Frequency;
 }

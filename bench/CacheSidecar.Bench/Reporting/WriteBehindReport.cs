@@ -33,37 +33,10 @@ internal static class WriteBehindReport
     }
 
     /// <summary>The command line that reproduces this run.</summary>
-    public static string Command(BenchOptions options, string configuration) =>
-        $"dotnet run -c {configuration} --project bench/CacheSidecar.Bench -- {string.Join(' ', options.RawArguments)}";
+    public static string Command(BenchOptions options, string configuration) => ReportText.Command(options, configuration);
 
-    private static void RenderContext(StringBuilder md, BenchOptions options, MachineInfo machine, string redisVersion, string loadAverageAtEnd)
-    {
-        md.AppendLine(Inv($"Run {machine.StartedUtc:yyyy-MM-dd HH:mm} UTC{(machine.Commit is null ? "" : $", commit {machine.Commit}")}, {machine.BuildConfiguration} build."));
-        md.AppendLine();
-        if (!options.IsStandardRun)
-        {
-            md.AppendLine("> **Short run** (parameters below the defaults): indicative only. The reference numbers come from the default command,");
-            md.AppendLine("> `dotnet run -c Release --project bench/CacheSidecar.Bench -- writebehind`.");
-            md.AppendLine();
-        }
-
-        if (!machine.BuildConfiguration.Equals("Release", StringComparison.OrdinalIgnoreCase))
-        {
-            md.AppendLine("> **Not a Release build**: these numbers say nothing about production performance.");
-            md.AppendLine();
-        }
-
-        md.AppendLine("```bash");
-        md.AppendLine(Command(options, machine.BuildConfiguration));
-        md.AppendLine("```");
-        md.AppendLine();
-        md.AppendLine(Inv($"- Machine: {machine.Cores} cores ({machine.CpuModel}), {machine.OperatingSystem}, {machine.Runtime}."));
-        md.AppendLine(Inv($"- Load average (1/5/15 min) at start: {machine.LoadAverageAtStart}; at end: {loadAverageAtEnd}. Everything below shares these cores: bench process (load generator and MongoDB test server), sidecar, redis-server."));
-        md.AppendLine(Inv($"- Redis: redis-server {redisVersion} started by the bench on 127.0.0.1, no persistence."));
-        md.AppendLine("- MongoDB: the in-process `MongoWireServer` **test server** (tests/MongoWireTestServer), not mongod: store-bound numbers (flush) measure the sidecar against it.");
-        md.AppendLine("- Sidecar: the built `CacheSidecar.dll` as a child process, configured through `Sidecar__…` environment variables.");
-        md.AppendLine();
-    }
+    private static void RenderContext(StringBuilder md, BenchOptions options, MachineInfo machine, string redisVersion, string loadAverageAtEnd) =>
+        ReportText.RenderContext(md, options, machine, redisVersion, loadAverageAtEnd, "writebehind", "store-bound numbers (flush) measure the sidecar against it.");
 
     private static void RenderThroughput(StringBuilder md, BenchOptions options, ThroughputResults throughput)
     {
@@ -193,14 +166,13 @@ internal static class WriteBehindReport
         }
     }
 
-    // Small but non-zero counts (one bulk write per hundreds of calls) would round to 0.00.
-    private static string PerCall(double value) => value is > 0 and < 0.1 ? Inv($"{value:F3}") : Inv($"{value:F2}");
+    private static string PerCall(double value) => ReportText.PerCall(value);
 
-    private static string Percent(double ratio) => Inv($"{ratio * 100:F0}%");
+    private static string Percent(double ratio) => ReportText.Percent(ratio);
 
-    private static string Micros(double value) => double.IsNaN(value) ? "–" : Inv($"{value:N0}");
+    private static string Micros(double value) => ReportText.Micros(value);
 
-    private static string Seconds(TimeSpan? value) => value is { } v ? Inv($"{v.TotalSeconds:F2}") : "–";
+    private static string Seconds(TimeSpan? value) => ReportText.Seconds(value);
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -8,12 +8,6 @@ using StackExchange.Redis;
 
 namespace CacheSidecar.Bench.WriteBehind;
 
-/// <summary>One throughput scenario's numbers plus the backend work one call caused.</summary>
-/// <param name="Load">Throughput and latency.</param>
-/// <param name="RedisCommandsPerCall">Redis commands processed per completed call, warm-up included (approximate).</param>
-/// <param name="MongoCommandsPerCall">MongoDB commands (handshakes excluded) per completed call.</param>
-internal sealed record ScenarioResult(LoadResult Load, double RedisCommandsPerCall, double MongoCommandsPerCall);
-
 /// <summary>Part 1 of the report.</summary>
 /// <param name="Scenarios">In run order.</param>
 /// <param name="WriteBehindSkipped">Why the write-behind Put was not measured, or null.</param>
@@ -50,26 +44,12 @@ internal static class ThroughputBenchmark
             var cache = new Cache.CacheClient(channel);
             var health = new Health.HealthClient(channel);
             var value = ByteString.CopyFrom(Payload.JsonValue);
-            var results = new List<ScenarioResult>();
-
-            async Task Measure(string name, Operation operation)
-            {
-                Console.Write($"  {name} ... ");
-                var redisBefore = await servers.RedisCommandsAsync();
-                var mongoBefore = servers.MongoCommands;
-                var load = await ClosedLoopLoad.RunAsync(name, options.Concurrency, BenchOptions.WarmUp, options.Duration, operation, cancellationToken);
-                var redisCommands = await servers.RedisCommandsAsync() - redisBefore;
-                var mongoCommands = servers.MongoCommands - mongoBefore;
-                sidecar.ThrowIfExited();
-                var calls = Math.Max(1, load.CompletedIncludingWarmUp);
-                results.Add(new ScenarioResult(load, (double)redisCommands / calls, (double)mongoCommands / calls));
-                Console.WriteLine($"{load.OperationsPerSecond:N0} ops/s{(load.FirstProblem is null ? "" : $"  !! {load.Errors} errors, {load.Unexpected} unexpected; first: {load.FirstProblem}")}");
-            }
+            var meter = new ScenarioMeter(servers, sidecar, options.Concurrency, options.Duration);
+            Task Measure(string name, Operation operation) => meter.MeasureAsync(name, operation, cancellationToken);
 
             // 1. Baseline: the same 1 KB value straight from Redis, no sidecar in the path.
             var redis = servers.Redis.GetDatabase();
-            var rawKeys = Payload.Keys("bench:raw:", GetKeys).Select(k => (RedisKey)k).ToArray();
-            await Task.WhenAll(rawKeys.Select(key => redis.StringSetAsync(key, Payload.JsonValue)));
+            var rawKeys = await Prefill.RawRedisKeysAsync(redis, "bench:raw:", GetKeys);
             await Measure(DirectRedis, async (sequence, _) =>
                 (await redis.StringGetAsync(rawKeys[sequence % GetKeys])).Length() == Payload.ValueBytes);
 
@@ -85,7 +65,7 @@ internal static class ThroughputBenchmark
 
             // 3. Get hits: 1,000 keys written, then read once so every entry is in Redis.
             var getKeys = Payload.Keys("g", GetKeys);
-            await PrewarmGetKeysAsync(cache, getKeys, value, options.Concurrency, cancellationToken);
+            await Prefill.GetHitKeysAsync(cache, BenchNamespaces.GetHit, getKeys, options.Concurrency, cancellationToken);
             await Measure(GetHit, async (sequence, ct) =>
             {
                 var reply = await cache.GetAsync(new GetRequest { Namespace = BenchNamespaces.GetHit, Key = getKeys[sequence % GetKeys] }, cancellationToken: ct);
@@ -124,7 +104,7 @@ internal static class ThroughputBenchmark
                 });
             }
 
-            return new ThroughputResults(results, skipped, backlogAfterPut);
+            return new ThroughputResults(meter.Results, skipped, backlogAfterPut);
         }
     }
 
@@ -149,20 +129,5 @@ internal static class ThroughputBenchmark
             var withoutWriteBehind = BenchNamespaces.Backends(servers).WithCacheAside(BenchNamespaces.GetHit);
             return (await SidecarChild.StartAsync("throughput", withoutWriteBehind, cancellationToken), reason);
         }
-    }
-
-    private static async Task PrewarmGetKeysAsync(Cache.CacheClient cache, string[] keys, ByteString value, int concurrency, CancellationToken cancellationToken)
-    {
-        await ClosedLoopLoad.RunCountAsync("prewarm Put", concurrency, keys.Length, async (i, ct) =>
-            (await cache.PutAsync(new PutRequest { Namespace = BenchNamespaces.GetHit, Key = keys[i], Value = value, ContentType = Payload.JsonContentType }, cancellationToken: ct)).Persisted,
-            cancellationToken);
-
-        // The first Get misses and fills the cache; the second proves the key is now a hit.
-        await ClosedLoopLoad.RunCountAsync("prewarm Get (fill)", concurrency, keys.Length, async (i, ct) =>
-            (await cache.GetAsync(new GetRequest { Namespace = BenchNamespaces.GetHit, Key = keys[i] }, cancellationToken: ct)).Found,
-            cancellationToken);
-        await ClosedLoopLoad.RunCountAsync("prewarm Get (check hit)", concurrency, keys.Length, async (i, ct) =>
-            (await cache.GetAsync(new GetRequest { Namespace = BenchNamespaces.GetHit, Key = keys[i] }, cancellationToken: ct)).Source == ValueSource.Cache,
-            cancellationToken);
     }
 }

@@ -1,0 +1,252 @@
+using System.Buffers.Binary;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CacheSidecar.Bench.Infrastructure;
+using CacheSidecar.Contracts.V1;
+using Google.Protobuf;
+using HdrHistogram;
+
+namespace CacheSidecar.Bench.FastPath;
+
+/// <summary>What h2load measured against the sidecar's Get, and how it was checked.</summary>
+/// <param name="Command">The h2load command line as run.</param>
+/// <param name="NotMeasured">Why there is no number (h2load missing, failed), or null.</param>
+/// <param name="RequestsPerSecond">h2load's own req/s (measured duration only).</param>
+/// <param name="Succeeded">Requests h2load counted as succeeded (HTTP 2xx), measured duration only.</param>
+/// <param name="Failed">Failed + errored + timed-out requests.</param>
+/// <param name="MeanMicroseconds">h2load's "time for request" mean.</param>
+/// <param name="Latencies">Per-request durations from h2load's <c>--log-file</c>, µs; null when the log was not usable.</param>
+/// <param name="LoggedNon200">Rows of the log whose status was not 200.</param>
+/// <param name="ServerOkCalls">Get calls in the Get-hit namespace the sidecar counted with status OK while h2load ran (warm-up included).</param>
+/// <param name="ServerCacheHits">Keys the sidecar counted as read from the cache and found in that namespace while h2load ran.</param>
+/// <param name="ServerOtherCalls">Get calls in that namespace that ended with another status.</param>
+/// <param name="LoggedRows">Rows of h2load's per-request log.</param>
+/// <param name="ClientCheck">The same key read with the normal gRPC client after the run: found with source CACHE.</param>
+internal sealed record H2LoadResult(
+    string Command,
+    string? NotMeasured,
+    double RequestsPerSecond = 0,
+    long Succeeded = 0,
+    long Failed = 0,
+    double MeanMicroseconds = double.NaN,
+    LongHistogram? Latencies = null,
+    long LoggedNon200 = 0,
+    double ServerOkCalls = 0,
+    double ServerCacheHits = 0,
+    double ServerOtherCalls = 0,
+    long LoggedRows = 0,
+    bool ClientCheck = false)
+{
+    public const string InstallHint = "apt-get install -y nghttp2-client";
+
+    public double PercentileMicroseconds(double percentile) =>
+        Latencies is null || Latencies.TotalCount == 0 ? double.NaN : Latencies.GetValueAtPercentile(percentile);
+
+    public double MaxMicroseconds => Latencies is null || Latencies.TotalCount == 0 ? double.NaN : Latencies.GetMaxValue();
+}
+
+/// <summary>
+/// A second opinion on the Get-hit figure from an independent load generator: h2load (nghttp2) on one
+/// HTTP/2 cleartext connection with prior knowledge (<c>-c 1</c>) and <c>-m</c> concurrent streams, the
+/// same shape as our one GrpcChannel with N callers. It POSTs a gRPC-framed GetRequest (1-byte
+/// compressed flag 0, 4-byte big-endian length, protobuf bytes) to the real method path. h2load only
+/// sees HTTP status 200 (gRPC puts grpc-status in the trailers), so the answers are checked on the
+/// server side: the sidecar's own /metrics must count as many Get calls with status OK, and as many
+/// cache hits, as h2load sent.
+/// </summary>
+internal static partial class H2LoadCrossCheck
+{
+    /// <summary>The full method path: package cachesidecar.v1, service Cache, method Get (protos/cachesidecar/v1/cache.proto).</summary>
+    public const string GetPath = "/cachesidecar.v1.Cache/Get";
+
+    public static async Task<H2LoadResult> RunAsync(
+        SidecarChild sidecar, FastPathCalls calls, int concurrency, TimeSpan warmUp, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var request = calls.FirstGet;
+        var directory = Directory.CreateTempSubdirectory("cachesidecar-h2load-");
+        try
+        {
+            var dataFile = Path.Combine(directory.FullName, "get.grpc");
+            await File.WriteAllBytesAsync(dataFile, Frame(request), cancellationToken);
+            var logFile = Path.Combine(directory.FullName, "requests.log");
+            string[] arguments =
+            [
+                "-c", "1", "-t", "1", "-m", concurrency.ToString(CultureInfo.InvariantCulture),
+                "-D", Seconds(duration), $"--warm-up-time={Seconds(warmUp)}",
+                "-d", dataFile,
+                "-H", "content-type: application/grpc",
+                "-H", "te: trailers",
+                $"--log-file={logFile}",
+                new Uri(sidecar.Address, GetPath).ToString(),
+            ];
+            var command = "h2load " + string.Join(' ', arguments.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a))
+                .Replace(directory.FullName, "<tmp>", StringComparison.Ordinal);
+
+            var before = await sidecar.ScrapeMetricsAsync(cancellationToken);
+            string output;
+            int exitCode;
+            try
+            {
+                (output, exitCode) = await RunProcessAsync("h2load", arguments, cancellationToken);
+            }
+            catch (Win32Exception)
+            {
+                return new H2LoadResult(command, $"`h2load` is not on PATH; install it with `{H2LoadResult.InstallHint}` (Debian package nghttp2-client) and run again");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // past the exporter's scrape cache
+            var after = await sidecar.ScrapeMetricsAsync(cancellationToken);
+            var reply = await calls.Cache.GetAsync(request, cancellationToken: cancellationToken);
+            var clientCheck = reply is { Found: true, Source: ValueSource.Cache };
+
+            if (exitCode != 0)
+            {
+                return new H2LoadResult(command, $"h2load exited with code {exitCode}: {LastLines(output, 5)}");
+            }
+
+            var summary = Summary().Match(output);
+            var requests = Requests().Match(output);
+            var timeForRequest = TimeForRequest().Match(output);
+            if (!summary.Success || !requests.Success)
+            {
+                return new H2LoadResult(command, $"could not read h2load's output: {LastLines(output, 8)}");
+            }
+
+            var (latencies, logged, non200) = ReadLog(logFile);
+            var succeeded = long.Parse(requests.Groups["succeeded"].Value, CultureInfo.InvariantCulture);
+            var failed = long.Parse(requests.Groups["failed"].Value, CultureInfo.InvariantCulture)
+                + long.Parse(requests.Groups["errored"].Value, CultureInfo.InvariantCulture)
+                + long.Parse(requests.Groups["timeout"].Value, CultureInfo.InvariantCulture);
+            var rps = double.Parse(summary.Groups["rps"].Value, CultureInfo.InvariantCulture);
+
+            string[] getLabels = ["rpc=\"Get\"", $"namespace=\"{BenchNamespaces.GetHit}\""];
+            double Delta(string metric, params string[] labels) => (after.Sum(metric, labels) ?? 0) - (before.Sum(metric, labels) ?? 0);
+            var ok = Delta(FastPathMetrics.RpcCount, [.. getLabels, "status=\"OK\""]);
+            var all = Delta(FastPathMetrics.RpcCount, getLabels);
+            var hits = Delta(FastPathMetrics.Reads, $"namespace=\"{BenchNamespaces.GetHit}\"", "source=\"cache\"", "found=\"true\"");
+            return new H2LoadResult(
+                command,
+                null,
+                rps,
+                succeeded,
+                failed,
+                timeForRequest.Success ? Microseconds(timeForRequest.Groups["mean"].Value) : double.NaN,
+                latencies,
+                non200,
+                ok,
+                hits,
+                all - ok,
+                logged,
+                clientCheck);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The gRPC length-prefixed message: flag 0 (not compressed), 4-byte big-endian length, the protobuf bytes.</summary>
+    public static byte[] Frame(IMessage message)
+    {
+        var body = message.ToByteArray();
+        var framed = new byte[5 + body.Length];
+        framed[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(framed.AsSpan(1, 4), (uint)body.Length);
+        body.CopyTo(framed, 5);
+        return framed;
+    }
+
+    /// <summary>h2load's per-request log: start (µs since epoch), status, duration (µs). Returns a histogram of durations.</summary>
+    private static (LongHistogram? Latencies, long Rows, long Non200) ReadLog(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return (null, 0, 0);
+        }
+
+        var histogram = new LongHistogram(60_000_000, 3);
+        long rows = 0;
+        long non200 = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            var fields = line.Split('\t');
+            if (fields.Length < 3 || !long.TryParse(fields[2], CultureInfo.InvariantCulture, out var micros))
+            {
+                continue;
+            }
+
+            rows++;
+            if (fields[1] != "200")
+            {
+                non200++;
+            }
+
+            histogram.RecordValue(Math.Clamp(micros, 0, 60_000_000));
+        }
+
+        return (rows == 0 ? null : histogram, rows, non200);
+    }
+
+    private static async Task<(string Output, int ExitCode)> RunProcessAsync(string file, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new Win32Exception($"{file} did not start");
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            return (await stdout + await stderr, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(); // cancelled: stop the h2load this bench started, by its own handle
+            }
+        }
+    }
+
+    private static string Seconds(TimeSpan span) => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.###}s");
+
+    private static string LastLines(string text, int count) =>
+        string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(count));
+
+    // "1.23ms", "456us", "1.2s"
+    private static double Microseconds(string value)
+    {
+        var match = Duration().Match(value);
+        var number = double.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
+        return match.Groups["unit"].Value switch
+        {
+            "us" => number,
+            "ms" => number * 1_000,
+            "s" => number * 1_000_000,
+            _ => double.NaN,
+        };
+    }
+
+    [GeneratedRegex(@"finished in [^,]+, (?<rps>[0-9.]+) req/s")]
+    private static partial Regex Summary();
+
+    [GeneratedRegex(@"requests: (?<total>\d+) total, (?<started>\d+) started, (?<done>\d+) done, (?<succeeded>\d+) succeeded, (?<failed>\d+) failed, (?<errored>\d+) errored, (?<timeout>\d+) timeout")]
+    private static partial Regex Requests();
+
+    [GeneratedRegex(@"time for request:\s+(?<min>\S+)\s+(?<max>\S+)\s+(?<mean>\S+)\s+(?<sd>\S+)")]
+    private static partial Regex TimeForRequest();
+
+    [GeneratedRegex(@"^(?<n>[0-9.]+)(?<unit>us|ms|s)$")]
+    private static partial Regex Duration();
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace CacheSidecar.Bench.Infrastructure;
+
+/// <summary>Memory and CPU of another process, read from <c>/proc/&lt;pid&gt;</c> (Linux).</summary>
+internal static class ProcessStats
+{
+    // USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux the bench runs on.
+    private const double ClockTicksPerSecond = 100;
+
+    /// <summary>Resident set size in bytes (<c>VmRSS</c> of <c>/proc/&lt;pid&gt;/status</c>), or null when unreadable (e.g. the process is gone).</summary>
+    public static long? ResidentBytes(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    // "VmRSS:     45232 kB"
+                    var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    return long.Parse(fields[1], CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// CPU time the process has used so far, user + system, all threads (fields 14 and 15 of
+    /// <c>/proc/&lt;pid&gt;/stat</c>, 10 ms resolution), or null when unreadable.
+    /// </summary>
+    public static TimeSpan? CpuTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) is in parentheses and may contain spaces: count from after it.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // fields[0] is field 3 (state), so utime (14) is fields[11] and stime (15) is fields[12].
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+}

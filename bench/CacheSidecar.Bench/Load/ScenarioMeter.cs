@@ -1,0 +1,57 @@
+using CacheSidecar.Bench.Infrastructure;
+
+namespace CacheSidecar.Bench.Load;
+
+/// <summary>One closed-loop scenario's numbers plus the work one call caused elsewhere.</summary>
+/// <param name="Load">Throughput and latency.</param>
+/// <param name="RedisCommandsPerCall">Redis commands processed per completed call, warm-up included (approximate).</param>
+/// <param name="MongoCommandsPerCall">MongoDB commands (handshakes excluded) per completed call.</param>
+/// <param name="SidecarCpuPerCall">Sidecar process CPU time (user + system) per completed call, warm-up included; null when not read.</param>
+/// <param name="RedisCpuPerCall">redis-server CPU time per completed call, warm-up included; null when not read.</param>
+internal sealed record ScenarioResult(
+    LoadResult Load,
+    double RedisCommandsPerCall,
+    double MongoCommandsPerCall,
+    TimeSpan? SidecarCpuPerCall = null,
+    TimeSpan? RedisCpuPerCall = null);
+
+/// <summary>
+/// Runs closed-loop scenarios one after another and, around each, reads the backends' command
+/// counters and the CPU time of the sidecar and redis-server, so each row says what one call cost.
+/// </summary>
+internal sealed class ScenarioMeter(BackingServers servers, SidecarChild? sidecar, int concurrency, TimeSpan duration)
+{
+    private readonly List<ScenarioResult> _results = [];
+
+    public IReadOnlyList<ScenarioResult> Results => _results;
+
+    /// <summary>Runs one scenario (warm-up, then the measured window) and prints its ops/s.</summary>
+    public async Task<ScenarioResult> MeasureAsync(string name, Operation operation, CancellationToken cancellationToken, string? unit = null, int perCall = 1)
+    {
+        Console.Write($"  {name} ... ");
+        var redisBefore = await servers.RedisCommandsAsync();
+        var mongoBefore = servers.MongoCommands;
+        var sidecarCpuBefore = sidecar is null ? null : ProcessStats.CpuTime(sidecar.Pid);
+        var redisCpuBefore = ProcessStats.CpuTime(servers.RedisPid);
+        var load = await ClosedLoopLoad.RunAsync(name, concurrency, BenchOptions.WarmUp, duration, operation, cancellationToken);
+        var sidecarCpuAfter = sidecar is null ? null : ProcessStats.CpuTime(sidecar.Pid);
+        var redisCpuAfter = ProcessStats.CpuTime(servers.RedisPid);
+        var redisCommands = await servers.RedisCommandsAsync() - redisBefore;
+        var mongoCommands = servers.MongoCommands - mongoBefore;
+        sidecar?.ThrowIfExited();
+        var calls = Math.Max(1, load.CompletedIncludingWarmUp);
+        var result = new ScenarioResult(
+            load,
+            (double)redisCommands / calls,
+            (double)mongoCommands / calls,
+            PerCall(sidecarCpuBefore, sidecarCpuAfter, calls),
+            PerCall(redisCpuBefore, redisCpuAfter, calls));
+        _results.Add(result);
+        var extra = unit is null ? "" : $" ({load.OperationsPerSecond * perCall:N0} {unit}/s)";
+        Console.WriteLine($"{load.OperationsPerSecond:N0} ops/s{extra}{(load.FirstProblem is null ? "" : $"  !! {load.Errors} errors, {load.Unexpected} unexpected; first: {load.FirstProblem}")}");
+        return result;
+    }
+
+    private static TimeSpan? PerCall(TimeSpan? before, TimeSpan? after, long calls) =>
+        before is { } b && after is { } a ? (a - b) / calls : null;
+}

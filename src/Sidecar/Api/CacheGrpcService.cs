@@ -107,7 +107,7 @@ internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolv
             Found = result.Found,
             Source = result.Source switch
             {
-                ReadSource.Cache => ValueSource.Cache,
+                ReadSource.Cache or ReadSource.NearCache => ValueSource.Cache,
                 ReadSource.Pending => ValueSource.Pending,
                 _ => ValueSource.Store,
             },

@@ -75,6 +75,30 @@ public sealed class NamespaceOptions
 
     /// <summary>Write-behind tuning; only read when <see cref="Strategy"/> is <see cref="CacheStrategy.WriteBehind"/>.</summary>
     public WriteBehindOptions WriteBehind { get; set; } = new();
+
+    /// <summary>The per-instance L1 near-cache in front of Redis (off unless <see cref="NearCacheOptions.Enabled"/>).</summary>
+    public NearCacheOptions NearCache { get; set; } = new();
+}
+
+/// <summary>
+/// A namespace's L1 near-cache: hot values kept in the sidecar's memory, dropped on every
+/// instance through Redis pub/sub when any instance writes them (defaults in <see cref="NearCacheDefaults"/>).
+/// </summary>
+public sealed class NearCacheOptions
+{
+    public bool? Enabled { get; set; }
+
+    /// <summary>Most entries held; together with <see cref="MaxBytes"/> the bound on the L1's memory.</summary>
+    public int? MaxEntries { get; set; }
+
+    /// <summary>Most bytes held (values plus keys plus a per-entry overhead).</summary>
+    public long? MaxBytes { get; set; }
+
+    /// <summary>How long an entry is served from memory at most: the staleness bound when invalidations cannot arrive.</summary>
+    public TimeSpan? Ttl { get; set; }
+
+    /// <summary>How often each instance compares its last applied invalidation with Redis's counter to detect missed messages.</summary>
+    public TimeSpan? ResyncInterval { get; set; }
 }
 
 /// <summary>A write-behind namespace's flushing, backpressure and durability settings (defaults in <see cref="WriteBehindDefaults"/>).</summary>
@@ -121,6 +145,21 @@ public static class WriteBehindDefaults
     public const int WaitForReplicas = 0;
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromMilliseconds(500);
     public const int MaxBatchSize = 10_000;
+}
+
+/// <summary>The documented near-cache defaults.</summary>
+public static class NearCacheDefaults
+{
+    public const bool Enabled = false;
+    public const int MaxEntries = 10_000;
+    public const long MaxBytes = 32L * 1024 * 1024;
+    public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan ResyncInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Upper bounds that keep a typo from turning into an outage.</summary>
+    public const int MaxEntriesLimit = 10_000_000;
+    public const long MaxBytesLimit = 16L * 1024 * 1024 * 1024;
+    public static readonly TimeSpan MinResyncInterval = TimeSpan.FromMilliseconds(10);
 }
 
 /// <summary>The documented defaults for every namespace field, in one place.</summary>

@@ -19,6 +19,7 @@ public sealed record NamespacePolicy
     public required int Partitions { get; init; }
     public required TimeSpan LeaseTtl { get; init; }
     public required WriteBehindPolicy WriteBehind { get; init; }
+    public required NearCachePolicy NearCache { get; init; }
 
     /// <summary>The deployment's Redis key prefix (<c>Sidecar:Redis:KeyPrefix</c>).</summary>
     public string KeyPrefix { get; init; } = "cs";
@@ -46,6 +47,7 @@ public sealed record NamespacePolicy
         Partitions = options.Partitions ?? NamespaceDefaults.Partitions,
         LeaseTtl = options.LeaseTtl ?? NamespaceDefaults.LeaseTtl,
         WriteBehind = WriteBehindPolicy.From(options.WriteBehind ?? new WriteBehindOptions()),
+        NearCache = NearCachePolicy.From(options.NearCache ?? new NearCacheOptions()),
     };
 }
 
@@ -73,5 +75,24 @@ public sealed record WriteBehindPolicy
         RetryMaxDelay = options.RetryMaxDelay ?? WriteBehindDefaults.RetryMaxDelay,
         WaitForReplicas = options.WaitForReplicas ?? WriteBehindDefaults.WaitForReplicas,
         WaitTimeout = options.WaitTimeout ?? WriteBehindDefaults.WaitTimeout,
+    };
+}
+
+/// <summary>The resolved near-cache settings of a namespace.</summary>
+public sealed record NearCachePolicy
+{
+    public required bool Enabled { get; init; }
+    public required int MaxEntries { get; init; }
+    public required long MaxBytes { get; init; }
+    public required TimeSpan Ttl { get; init; }
+    public required TimeSpan ResyncInterval { get; init; }
+
+    public static NearCachePolicy From(NearCacheOptions options) => new()
+    {
+        Enabled = options.Enabled ?? NearCacheDefaults.Enabled,
+        MaxEntries = options.MaxEntries ?? NearCacheDefaults.MaxEntries,
+        MaxBytes = options.MaxBytes ?? NearCacheDefaults.MaxBytes,
+        Ttl = options.Ttl ?? NearCacheDefaults.Ttl,
+        ResyncInterval = options.ResyncInterval ?? NearCacheDefaults.ResyncInterval,
     };
 }

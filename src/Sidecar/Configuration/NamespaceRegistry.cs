@@ -95,9 +95,10 @@ internal sealed class NamespaceRegistry : IDisposable
             }
 
             if (before.Strategy != after.Strategy || before.Collection != after.Collection || before.IdType != after.IdType
-                || before.Partitions != after.Partitions || before.KeyPrefix != after.KeyPrefix || before.WriteBehind != after.WriteBehind)
+                || before.Partitions != after.Partitions || before.KeyPrefix != after.KeyPrefix || before.WriteBehind != after.WriteBehind
+                || before.NearCache != after.NearCache)
             {
-                yield return $"namespace '{name}': Strategy, Collection, IdType, Partitions, KeyPrefix and WriteBehind settings need a restart";
+                yield return $"namespace '{name}': Strategy, Collection, IdType, Partitions, KeyPrefix, WriteBehind and NearCache settings need a restart";
             }
         }
 
@@ -106,6 +107,11 @@ internal sealed class NamespaceRegistry : IDisposable
             if (!current.ContainsKey(name) && added.Strategy == CacheStrategy.WriteBehind)
             {
                 yield return $"new namespace '{name}': a write-behind namespace needs a restart (its flushers start with the sidecar)";
+            }
+
+            if (!current.ContainsKey(name) && added.NearCache.Enabled)
+            {
+                yield return $"new namespace '{name}': a near-cache namespace needs a restart (its invalidation subscription starts with the sidecar)";
             }
         }
     }

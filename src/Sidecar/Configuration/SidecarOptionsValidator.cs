@@ -136,6 +136,26 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
         {
             ValidateWriteBehind(policy.WriteBehind, $"{at}:WriteBehind", failures);
         }
+
+        if (policy.NearCache.Enabled)
+        {
+            ValidateNearCache(policy.NearCache, $"{at}:NearCache", failures);
+        }
+    }
+
+    private static void ValidateNearCache(NearCachePolicy l1, string at, List<string> failures)
+    {
+        Range(l1.MaxEntries, 1, NearCacheDefaults.MaxEntriesLimit, $"{at}:MaxEntries", failures);
+        if (l1.MaxBytes < 1024 || l1.MaxBytes > NearCacheDefaults.MaxBytesLimit)
+        {
+            failures.Add($"{at}:MaxBytes must be between 1024 and {NearCacheDefaults.MaxBytesLimit} (was {l1.MaxBytes}).");
+        }
+
+        Positive(l1.Ttl, $"{at}:Ttl", failures);
+        if (l1.ResyncInterval < NearCacheDefaults.MinResyncInterval)
+        {
+            failures.Add($"{at}:ResyncInterval must be at least {NearCacheDefaults.MinResyncInterval} (was {l1.ResyncInterval}).");
+        }
     }
 
     private static void ValidateWriteBehind(WriteBehindPolicy wb, string at, List<string> failures)

@@ -1,6 +1,7 @@
 using CacheSidecar.Api;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.NearCache;
 using CacheSidecar.Store;
 using CacheSidecar.Strategies;
 using CacheSidecar.Telemetry;
@@ -50,6 +51,8 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton(sp => new RedisWriteBehindLog((RedisCacheTier)sp.GetRequiredService<ICacheTier>()));
         services.TryAddSingleton<WriteBehindStrategy>();
         services.AddHostedService<WriteBehindFlusher>();
+        services.TryAddSingleton<NearCacheBus>();
+        services.AddHostedService<NearCacheSynchronizer>();
         services.TryAddSingleton<ExplicitInvalidation>();
         services.TryAddSingleton<RequestValidator>();
 

@@ -79,4 +79,22 @@ internal static partial class SidecarLog
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Listening beyond loopback: {Source} = {Url} ({AllowOption} is true). Anything that can reach this host can call the sidecar; bearer token required: {TokenRequired}.")]
     public static partial void NonLoopbackBinding(ILogger logger, string source, string url, string allowOption, bool tokenRequired);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Near-cache {Namespace}: cannot check the invalidation counter in Redis ({Reason}); not serving from L1 until a check succeeds")]
+    public static partial void NearCacheCheckFailed(ILogger logger, string @namespace, string reason);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "Near-cache {Namespace}: invalidations were missed (Redis counter at {Sequence}); L1 cleared")]
+    public static partial void NearCacheBehind(ILogger logger, string @namespace, long sequence);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "Near-cache {Namespace}: could not publish an invalidation ({Reason}); a clear is published at the next check")]
+    public static partial void NearCachePublishFailed(ILogger logger, string @namespace, string reason);
+
+    [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "Near-cache: Redis {ConnectionType} connection lost; every L1 cleared and bypassed until its next check")]
+    public static partial void NearCacheDisconnected(ILogger logger, string connectionType);
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Information, Message = "Near-cache {Namespace}: on, at most {MaxEntries} entries / {MaxBytes} bytes, served for at most {Ttl}, checked every {ResyncInterval}")]
+    public static partial void NearCacheEnabled(ILogger logger, string @namespace, int maxEntries, long maxBytes, TimeSpan ttl, TimeSpan resyncInterval);
+
+    [LoggerMessage(EventId = 46, Level = LogLevel.Warning, Message = "Near-cache {Namespace}: ignored, the L1 only runs in front of Redis (this instance uses the embedded in-process cache)")]
+    public static partial void NearCacheIgnored(ILogger logger, string @namespace);
 }

@@ -4,6 +4,9 @@ namespace CacheSidecar.Strategies;
 internal enum ReadSource
 {
     Cache,
+
+    /// <summary>This instance's L1 near-cache; reported to callers as CACHE.</summary>
+    NearCache,
     Pending,
     Store,
 }

@@ -21,7 +21,11 @@ internal sealed class SidecarMetrics
     private readonly Counter<long> _reads;
     private readonly Histogram<double> _storeDuration;
     private readonly Histogram<double> _redisDuration;
+    private readonly Counter<long> _nearCacheInvalidations;
+    private readonly Counter<long> _nearCacheClears;
     private Func<int>? _circuitState;
+    private Func<IEnumerable<Measurement<long>>>? _nearCacheEntries;
+    private Func<IEnumerable<Measurement<long>>>? _nearCacheBytes;
 
     public SidecarMetrics(IMeterFactory meterFactory)
     {
@@ -31,13 +35,37 @@ internal sealed class SidecarMetrics
         _storeDuration = meter.CreateHistogram("cachesidecar.store.duration", "s", "Duration of store (MongoDB/SQLite) calls, by operation and outcome", tags: null, advice: DurationBuckets);
         _redisDuration = meter.CreateHistogram("cachesidecar.redis.duration", "s", "Duration of Redis steps, by outcome", tags: null, advice: DurationBuckets);
         meter.CreateObservableGauge("cachesidecar.redis.circuit_state", () => _circuitState?.Invoke() ?? 0, "{state}", "Redis circuit breaker: 0 closed, 1 half-open, 2 open, 3 isolated");
+        _nearCacheInvalidations = meter.CreateCounter<long>("cachesidecar.near_cache.invalidations", "{message}", "Near-cache invalidation messages received from Redis pub/sub, by namespace");
+        _nearCacheClears = meter.CreateCounter<long>("cachesidecar.near_cache.clears", "{clear}", "Whole near-cache clears, by namespace and reason (gap, behind, disconnected, check_failed, namespace_invalidated)");
+        meter.CreateObservableGauge("cachesidecar.near_cache.entries", () => _nearCacheEntries?.Invoke() ?? [], "{entry}", "Entries held in the near-cache, by namespace");
+        meter.CreateObservableGauge("cachesidecar.near_cache.bytes", () => _nearCacheBytes?.Invoke() ?? [], "By", "Bytes charged to the near-cache (each entry at least MaxBytes / MaxEntries), by namespace");
     }
 
     public void Rpc(string rpc, string ns, Grpc.Core.StatusCode status, TimeSpan duration) =>
         _rpcDuration.Record(duration.TotalSeconds, new("rpc", rpc), new("namespace", ns), new("status", status.ToString()));
 
     public void Read(string ns, Strategies.ReadSource source, bool found) =>
-        _reads.Add(1, new("namespace", ns), new("source", source.ToString().ToLowerInvariant()), new("found", found));
+        _reads.Add(1, new("namespace", ns), new("source", SourceLabel(source)), new("found", found));
+
+    public void NearCacheInvalidation(string ns) => _nearCacheInvalidations.Add(1, new KeyValuePair<string, object?>("namespace", ns));
+
+    public void NearCacheCleared(string ns, string reason) => _nearCacheClears.Add(1, new("namespace", ns), new("reason", reason));
+
+    /// <summary>The near-cache hands over its per-namespace sizes when it is created.</summary>
+    public void ObserveNearCache(Func<IEnumerable<Measurement<long>>> entries, Func<IEnumerable<Measurement<long>>> bytes)
+    {
+        _nearCacheEntries = entries;
+        _nearCacheBytes = bytes;
+    }
+
+    // Constant labels: the read counter is on every request's path, so no string is built per call.
+    private static string SourceLabel(Strategies.ReadSource source) => source switch
+    {
+        Strategies.ReadSource.Cache => "cache",
+        Strategies.ReadSource.NearCache => "near_cache",
+        Strategies.ReadSource.Pending => "pending",
+        _ => "store",
+    };
 
     public void StoreCall(string operation, bool ok, TimeSpan duration) =>
         _storeDuration.Record(duration.TotalSeconds, new("operation", operation), new("outcome", ok ? "ok" : "error"));

@@ -34,6 +34,7 @@ internal sealed class NamespaceFlusher
     private readonly WriteBehindMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly NearCache.NearCacheBus? _nearCache;
     private readonly ResiliencePipeline<RoundResult> _retry;
 
     // Partitions where this consumer holds unacknowledged entries (all of them at start: a
@@ -45,8 +46,9 @@ internal sealed class NamespaceFlusher
     private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal);
     private DateTimeOffset _nextReclaim;
 
-    public NamespaceFlusher(NamespacePolicy ns, string consumer, RedisWriteBehindLog log, IRecordStore store, WriteBehindMetrics metrics, TimeProvider time, ILogger logger)
+    public NamespaceFlusher(NamespacePolicy ns, string consumer, RedisWriteBehindLog log, IRecordStore store, WriteBehindMetrics metrics, TimeProvider time, ILogger logger, NearCache.NearCacheBus? nearCache = null)
     {
+        _nearCache = nearCache;
         _ns = ns;
         _policy = ns.WriteBehind;
         _consumer = consumer;
@@ -354,6 +356,12 @@ internal sealed class NamespaceFlusher
         }
 
         await _log.DeadLetterAsync(_ns, write, error, attempt, CancellationToken.None).ConfigureAwait(false);
+        if (_nearCache is not null)
+        {
+            // The dead-lettered value was visible; near-caches must stop serving it as well.
+            await _nearCache.InvalidateAsync(_ns, write.Key).ConfigureAwait(false);
+        }
+
         _metrics.DeadLettered(_ns.Name);
         SidecarLog.WriteBehindDeadLettered(_logger, _ns.Name, write.Key, write.Version, attempt, error);
         return true;

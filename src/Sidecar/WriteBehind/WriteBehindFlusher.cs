@@ -20,7 +20,8 @@ internal sealed class WriteBehindFlusher(
     IOptions<SidecarOptions> options,
     WriteBehindMetrics metrics,
     TimeProvider time,
-    ILoggerFactory loggerFactory) : BackgroundService
+    ILoggerFactory loggerFactory,
+    NearCache.NearCacheBus nearCache) : BackgroundService
 {
     private static readonly TimeSpan BacklogSampleInterval = TimeSpan.FromSeconds(1);
 
@@ -74,7 +75,7 @@ internal sealed class WriteBehindFlusher(
         if (options.Value.WriteBehind.RunFlushers)
         {
             loops.AddRange(writeBehind.Select(ns =>
-                new NamespaceFlusher(ns, ConsumerName, log, store, metrics, time, loggerFactory.CreateLogger<NamespaceFlusher>())
+                new NamespaceFlusher(ns, ConsumerName, log, store, metrics, time, loggerFactory.CreateLogger<NamespaceFlusher>(), nearCache)
                     .RunAsync(stoppingToken, _drainDeadline.Token)));
         }
 

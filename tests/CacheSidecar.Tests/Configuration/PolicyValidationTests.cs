@@ -46,6 +46,40 @@ public sealed class PolicyValidationTests
         Assert.Contains(error.Failures, failure => failure.StartsWith(expectedMessage, StringComparison.Ordinal));
     }
 
+    public static TheoryData<string, string, string> BadNearCachePolicies() => new()
+    {
+        { "MaxEntries", "0", "Sidecar:Namespaces:broken:NearCache:MaxEntries must be between 1 and 10000000" },
+        { "MaxBytes", "100", "Sidecar:Namespaces:broken:NearCache:MaxBytes must be between 1024 and" },
+        { "Ttl", "00:00:00", "Sidecar:Namespaces:broken:NearCache:Ttl must be positive" },
+        { "ResyncInterval", "00:00:00.001", "Sidecar:Namespaces:broken:NearCache:ResyncInterval must be at least 00:00:00.0100000" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadNearCachePolicies))]
+    public void A_bad_near_cache_setting_refuses_to_start_naming_the_namespace_and_field(string field, string value, string expectedMessage)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings =>
+        {
+            settings["Sidecar:Namespaces:broken:Collection"] = "broken_items";
+            settings["Sidecar:Namespaces:broken:NearCache:Enabled"] = "true";
+            settings[$"Sidecar:Namespaces:broken:NearCache:{field}"] = value;
+        }));
+
+        Assert.Contains(error.Failures, failure => failure.StartsWith(expectedMessage, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_near_cache_is_off_unless_enabled_and_has_the_documented_defaults()
+    {
+        var policy = CacheSidecar.Configuration.NamespacePolicy.From("n", new CacheSidecar.Configuration.NamespaceOptions { Collection = "c" });
+
+        Assert.False(policy.NearCache.Enabled);
+        Assert.Equal(10_000, policy.NearCache.MaxEntries);
+        Assert.Equal(32L * 1024 * 1024, policy.NearCache.MaxBytes);
+        Assert.Equal(TimeSpan.FromSeconds(5), policy.NearCache.Ttl);
+        Assert.Equal(TimeSpan.FromSeconds(1), policy.NearCache.ResyncInterval);
+    }
+
     [Fact]
     public void A_redis_key_prefix_that_could_break_the_key_layout_is_refused()
     {

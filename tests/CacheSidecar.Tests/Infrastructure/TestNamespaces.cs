@@ -14,6 +14,11 @@ internal static class TestNamespaces
     public const string Wb = "wb";
     public const string WbSmall = "wb-small";
     public const string WbDegrading = "wb-degrade";
+    public const string NearCached = "l1";
+    public const string NearCachedWb = "l1-wb";
+
+    /// <summary>How often the near-cache namespaces compare their applied invalidations with Redis (on the host's fake clock).</summary>
+    public static readonly TimeSpan NearCacheResync = TimeSpan.FromSeconds(1);
 
     /// <summary>The write-behind namespaces' flush interval (on the host's fake clock: flushers run when a test advances it).</summary>
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
@@ -83,6 +88,20 @@ internal static class TestNamespaces
         [$"Sidecar:Namespaces:{WbDegrading}:Collection"] = "wb_items",
         [$"Sidecar:Namespaces:{WbDegrading}:OnCacheDown"] = "WriteThrough",
         [$"Sidecar:Namespaces:{WbDegrading}:WriteBehind:FlushInterval"] = "00:00:01",
+
+        [$"Sidecar:Namespaces:{NearCached}:Strategy"] = "CacheAside",
+        [$"Sidecar:Namespaces:{NearCached}:Collection"] = "l1_items",
+        [$"Sidecar:Namespaces:{NearCached}:NearCache:Enabled"] = "true",
+        // Long enough that no test passes because an entry simply expired: invalidation must do it.
+        [$"Sidecar:Namespaces:{NearCached}:NearCache:Ttl"] = "00:01:00",
+        [$"Sidecar:Namespaces:{NearCached}:NearCache:ResyncInterval"] = "00:00:01",
+
+        [$"Sidecar:Namespaces:{NearCachedWb}:Strategy"] = "WriteBehind",
+        [$"Sidecar:Namespaces:{NearCachedWb}:Collection"] = "l1_wb_items",
+        [$"Sidecar:Namespaces:{NearCachedWb}:WriteBehind:FlushInterval"] = "00:00:01",
+        [$"Sidecar:Namespaces:{NearCachedWb}:NearCache:Enabled"] = "true",
+        [$"Sidecar:Namespaces:{NearCachedWb}:NearCache:Ttl"] = "00:01:00",
+        [$"Sidecar:Namespaces:{NearCachedWb}:NearCache:ResyncInterval"] = "00:00:01",
     };
 
     /// <summary>A key no other test uses.</summary>

@@ -1,0 +1,47 @@
+using CacheSidecar.Configuration;
+using CacheSidecar.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace CacheSidecar.NearCache;
+
+/// <summary>
+/// Starts the near-cache subscription with the host and runs each namespace's sequence check
+/// every <see cref="NearCachePolicy.ResyncInterval"/> (on the injected <see cref="TimeProvider"/>,
+/// so tests drive it with fake time).
+/// </summary>
+internal sealed class NearCacheSynchronizer(NearCacheBus bus, NamespaceRegistry namespaces, TimeProvider time, ILogger<NearCacheSynchronizer> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var ns in namespaces.All.Where(ns => ns.NearCache.Enabled))
+        {
+            if (bus.For(ns) is null)
+            {
+                SidecarLog.NearCacheIgnored(logger, ns.Name);
+            }
+            else
+            {
+                SidecarLog.NearCacheEnabled(logger, ns.Name, ns.NearCache.MaxEntries, ns.NearCache.MaxBytes, ns.NearCache.Ttl, ns.NearCache.ResyncInterval);
+            }
+        }
+
+        if (bus.Caches.Count == 0)
+        {
+            return;
+        }
+
+        await bus.StartAsync(stoppingToken).ConfigureAwait(false);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(bus.NextCheckIn(), time, stoppingToken).ConfigureAwait(false);
+                await bus.CheckDueAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+}

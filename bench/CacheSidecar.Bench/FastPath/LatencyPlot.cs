@@ -14,11 +14,11 @@ internal static class LatencyPlot
     private const int Width = 1000;
     private const int Height = 620;
 
-    private static readonly Dictionary<string, Color> SeriesColors = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, (Color Color, string Label)> Styles = new(StringComparer.Ordinal)
     {
-        [FastPathScenarios.DirectRedis] = Color.FromHex("#1f77b4"),
-        [FastPathScenarios.GetHit] = Color.FromHex("#d62728"),
-        [FastPathScenarios.NearCacheGet] = Color.FromHex("#2ca02c"),
+        [FastPathScenarios.DirectRedis] = (Color.FromHex("#1f77b4"), "direct Redis GET"),
+        [FastPathScenarios.GetHit] = (Color.FromHex("#d62728"), "sidecar Get hit"),
+        [FastPathScenarios.NearCacheGet] = (Color.FromHex("#2ca02c"), "sidecar Get, L1 hot keys"),
     };
 
     /// <summary>Writes the PNG; returns the path, or the reason it could not be drawn (e.g. the native Skia library did not load).</summary>
@@ -37,38 +37,56 @@ internal static class LatencyPlot
         }
     }
 
+    private static double Log(double micros) => Math.Log10(Math.Max(1, double.IsNaN(micros) ? 1 : micros));
+
+    private static string Human(double micros) => micros switch
+    {
+        >= 1_000_000 => string.Create(CultureInfo.InvariantCulture, $"{micros / 1_000_000:F1} s"),
+        >= 1_000 => string.Create(CultureInfo.InvariantCulture, $"{micros / 1_000:F1} ms"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{micros:F0} µs"),
+    };
+
     private static void Write(string path, IReadOnlyList<SweepSeries> sweep, BenchOptions options)
     {
         var plot = new Plot();
-        var lowest = double.MaxValue;
-        var highest = double.MinValue;
+
+        // The y range follows the steps that kept up; an overloaded step (seconds of queueing) is
+        // pinned to the top edge with its value written next to it, so it does not flatten the rest.
+        var kept = sweep.SelectMany(s => s.Steps).Where(s => s.KeptUp && s.Measured > 0).ToList();
+        var all = sweep.SelectMany(s => s.Steps).Where(s => s.Measured > 0).ToList();
+        var basis = kept.Count > 0 ? kept : all;
+        var lowest = basis.Count == 0 ? 1 : Math.Floor(basis.Min(s => Log(s.PercentileMicroseconds(50))));
+        var highest = basis.Count == 0 ? 5 : Math.Ceiling(basis.Max(s => Log(s.PercentileMicroseconds(99))) + 0.15);
         foreach (var series in sweep)
         {
-            var color = SeriesColors.GetValueOrDefault(series.Name, Colors.Gray);
+            var (color, label) = Styles.GetValueOrDefault(series.Name, (Colors.Gray, series.Name));
             foreach (var (percentile, pattern) in new[] { (50.0, LinePattern.Solid), (99.0, LinePattern.Dashed) })
             {
-                var kept = series.Steps.Where(s => s.KeptUp && s.Measured > 0).ToList();
-                if (kept.Count > 0)
+                var steps = series.Steps.Where(s => s.KeptUp && s.Measured > 0).ToList();
+                if (steps.Count > 0)
                 {
-                    var xs = kept.Select(s => Math.Log10(s.OfferedRate)).ToArray();
-                    var ys = kept.Select(s => Math.Log10(Math.Max(1, s.PercentileMicroseconds(percentile)))).ToArray();
-                    var line = plot.Add.Scatter(xs, ys, color);
+                    var line = plot.Add.Scatter(
+                        steps.Select(s => Math.Log10(s.OfferedRate)).ToArray(),
+                        steps.Select(s => Log(s.PercentileMicroseconds(percentile))).ToArray(),
+                        color);
                     line.LinePattern = pattern;
                     line.LineWidth = 2;
-                    line.MarkerShape = MarkerShape.FilledCircle;
-                    line.MarkerSize = 6;
-                    line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{series.Name} p{percentile:0}");
-                    lowest = Math.Min(lowest, ys.Min());
-                    highest = Math.Max(highest, ys.Max());
+                    line.MarkerShape = percentile == 50 ? MarkerShape.FilledCircle : MarkerShape.OpenCircle;
+                    line.MarkerSize = 7;
+                    line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{label} p{percentile:0}");
                 }
 
                 foreach (var overloaded in series.Steps.Where(s => !s.KeptUp && s.Measured > 0))
                 {
-                    var y = Math.Log10(Math.Max(1, overloaded.PercentileMicroseconds(percentile)));
-                    var marker = plot.Add.Marker(Math.Log10(overloaded.OfferedRate), y, MarkerShape.Eks, 12, color);
-                    marker.LegendText = "";
-                    lowest = Math.Min(lowest, y);
-                    highest = Math.Max(highest, y);
+                    var value = overloaded.PercentileMicroseconds(percentile);
+                    var y = Math.Min(Log(value), highest - (percentile == 50 ? 0.12 : 0.04));
+                    var x = Math.Log10(overloaded.OfferedRate);
+                    plot.Add.Marker(x, y, MarkerShape.Eks, 12, color);
+                    var text = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"p{percentile:0} {Human(value)}"), x, y);
+                    text.LabelFontSize = 10;
+                    text.LabelFontColor = color;
+                    text.LabelAlignment = Alignment.MiddleRight;
+                    text.OffsetX = -8;
                 }
             }
         }
@@ -92,16 +110,13 @@ internal static class LatencyPlot
         plot.Axes.Left.Label.Text = "latency from intended send, µs (log scale)";
         plot.Axes.Bottom.Label.Text = "offered load, req/s (open loop, log scale)";
         plot.Title(string.Create(CultureInfo.InvariantCulture,
-            $"Get latency vs offered load: p50 solid, p99 dashed; × = did not keep up (< {OpenLoopResult.KeepUpShare:P0} of offered)"));
+            $"Get latency vs offered load (p50 solid, p99 dashed; × = did not keep up, < {OpenLoopResult.KeepUpShare:P0} of offered)"));
         plot.Axes.Title.Label.FontSize = 14;
         plot.Grid.MajorLineColor = Colors.Black.WithAlpha(0.12);
         plot.Grid.MinorLineColor = Colors.Black.WithAlpha(0.05);
         plot.Grid.MinorLineWidth = 1;
 
-        if (lowest <= highest)
-        {
-            plot.Axes.SetLimitsY(Math.Floor(lowest), Math.Ceiling(highest + 0.05));
-        }
+        plot.Axes.SetLimitsY(lowest, highest);
 
         var padding = 0.08;
         plot.Axes.SetLimitsX(Math.Log10(rates[0]) - padding, Math.Log10(rates[^1]) + padding);

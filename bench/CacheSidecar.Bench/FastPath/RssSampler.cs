@@ -3,8 +3,8 @@ using CacheSidecar.Bench.Infrastructure;
 
 namespace CacheSidecar.Bench.FastPath;
 
-/// <summary>Median and maximum of the RSS samples of one stretch of time.</summary>
-internal sealed record RssStats(int Samples, long MedianBytes, long MaxBytes);
+/// <summary>Median and maximum of the RSS samples of one stretch of time, and the median of their anonymous part.</summary>
+internal sealed record RssStats(int Samples, long MedianBytes, long MaxBytes, long MedianAnonymousBytes);
 
 /// <summary>
 /// Samples the sidecar's resident set size (<c>VmRSS</c>) every 100 ms for the whole run, so any
@@ -15,7 +15,7 @@ internal sealed class RssSampler : IAsyncDisposable
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
     private readonly int _pid;
-    private readonly List<(long At, long Bytes)> _samples = [];
+    private readonly List<(long At, long Bytes, long Anonymous)> _samples = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -29,9 +29,11 @@ internal sealed class RssSampler : IAsyncDisposable
     public RssStats? Between(long from, long to)
     {
         List<long> values;
+        List<long> anonymous;
         lock (_samples)
         {
             values = _samples.Where(s => s.At >= from && s.At < to).Select(s => s.Bytes).ToList();
+            anonymous = _samples.Where(s => s.At >= from && s.At < to).Select(s => s.Anonymous).ToList();
         }
 
         if (values.Count == 0)
@@ -40,7 +42,8 @@ internal sealed class RssSampler : IAsyncDisposable
         }
 
         values.Sort();
-        return new RssStats(values.Count, values[values.Count / 2], values[^1]);
+        anonymous.Sort();
+        return new RssStats(values.Count, values[values.Count / 2], values[^1], anonymous[anonymous.Count / 2]);
     }
 
     /// <summary>Every sample so far.</summary>
@@ -65,11 +68,11 @@ internal sealed class RssSampler : IAsyncDisposable
         using var timer = new PeriodicTimer(Interval);
         do
         {
-            if (ProcessStats.ResidentBytes(_pid) is { } bytes)
+            if (ProcessStats.Memory(_pid) is { } memory)
             {
                 lock (_samples)
                 {
-                    _samples.Add((Stopwatch.GetTimestamp(), bytes));
+                    _samples.Add((Stopwatch.GetTimestamp(), memory.Resident, memory.Anonymous));
                 }
             }
         }

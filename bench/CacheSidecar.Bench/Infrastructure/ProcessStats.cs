@@ -8,20 +8,31 @@ internal static class ProcessStats
     // USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux the bench runs on.
     private const double ClockTicksPerSecond = 100;
 
-    /// <summary>Resident set size in bytes (<c>VmRSS</c> of <c>/proc/&lt;pid&gt;/status</c>), or null when unreadable (e.g. the process is gone).</summary>
-    public static long? ResidentBytes(int pid)
+    /// <summary>
+    /// Resident set size in bytes (<c>VmRSS</c> of <c>/proc/&lt;pid&gt;/status</c>) and its anonymous part
+    /// (<c>RssAnon</c>: heap, stacks, JIT code — the rest is mostly mapped files such as the loaded
+    /// assemblies, shared and reclaimable), or null when unreadable (e.g. the process is gone).
+    /// </summary>
+    public static (long Resident, long Anonymous)? Memory(int pid)
     {
         try
         {
+            long? resident = null;
+            long? anonymous = null;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
+                // "VmRSS:     45232 kB"
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 {
-                    // "VmRSS:     45232 kB"
-                    var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    return long.Parse(fields[1], CultureInfo.InvariantCulture) * 1024;
+                    resident = Kilobytes(line) * 1024;
+                }
+                else if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+                {
+                    anonymous = Kilobytes(line) * 1024;
                 }
             }
+
+            return resident is { } r ? (r, anonymous ?? r) : null;
         }
         catch (IOException)
         {
@@ -32,6 +43,9 @@ internal static class ProcessStats
 
         return null;
     }
+
+    private static long Kilobytes(string line) =>
+        long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
     /// <summary>
     /// CPU time the process has used so far, user + system, all threads (fields 14 and 15 of

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using CacheSidecar.Bench.Infrastructure;
 using CacheSidecar.Contracts.V1;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace CacheSidecar.Bench.FastPath;
 
@@ -44,7 +43,7 @@ internal static class StartupBenchmark
     private static async Task<StartResult> OneAsync(int attempt, Dictionary<string, string> environment, string getKey, CancellationToken cancellationToken)
     {
         await using var sidecar = SidecarChild.Launch($"start-{attempt}", environment);
-        using var channel = GrpcChannel.ForAddress(sidecar.Address);
+        using var channel = sidecar.CreateStartupChannel();
         var cache = new Cache.CacheClient(channel);
         var request = new GetRequest { Namespace = BenchNamespaces.GetHit, Key = getKey };
         var found = false;

@@ -141,10 +141,22 @@ internal sealed class SidecarChild : IAsyncDisposable
         return child;
     }
 
+    /// <summary>
+    /// A channel for polling a sidecar that is still starting. The client's reconnect back-off (1 s,
+    /// growing by 1.6× with jitter, by default) would otherwise space the attempts after the first
+    /// refused connection, and a start would be timed to the client's next retry instead of to the
+    /// moment the sidecar could answer.
+    /// </summary>
+    public GrpcChannel CreateStartupChannel() => GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+    {
+        InitialReconnectBackoff = TimeSpan.FromMilliseconds(5),
+        MaxReconnectBackoff = TimeSpan.FromMilliseconds(5),
+    });
+
     /// <summary>Polls gRPC health until SERVING; returns the time since launch.</summary>
     public async Task<TimeSpan> WaitUntilServingAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var channel = GrpcChannel.ForAddress(Address);
+        using var channel = CreateStartupChannel();
         var health = new Health.HealthClient(channel);
         while (Stopwatch.GetElapsedTime(Launched) < timeout)
         {

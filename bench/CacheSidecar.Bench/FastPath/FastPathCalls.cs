@@ -40,6 +40,9 @@ internal sealed class FastPathCalls : IDisposable
 
     public Cache.CacheClient Cache { get; }
 
+    /// <summary>Protobuf size of the ListNamespaces reply (every namespace's policy) and of a Get-hit reply (1 KB value plus metadata).</summary>
+    public (int NoOp, int GetHit) ReplyBytes { get; private set; }
+
     /// <summary>Keys of the Get-hit namespace (all cache hits once prefilled).</summary>
     public string[] GetKeys { get; }
 
@@ -68,7 +71,11 @@ internal sealed class FastPathCalls : IDisposable
                 await Prefill.GetHitKeysAsync(cache, BenchNamespaces.NearCacheGet, hotKeys, concurrency, cancellationToken);
             }
 
-            return new FastPathCalls(channel, redis, rawKeys, getKeys, hotKeys);
+            var calls = new FastPathCalls(channel, redis, rawKeys, getKeys, hotKeys);
+            calls.ReplyBytes = (
+                (await cache.ListNamespacesAsync(calls._listNamespaces, cancellationToken: cancellationToken)).CalculateSize(),
+                (await cache.GetAsync(calls._gets[0], cancellationToken: cancellationToken)).CalculateSize());
+            return calls;
         }
         catch
         {

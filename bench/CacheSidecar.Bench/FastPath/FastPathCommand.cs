@@ -42,12 +42,14 @@ internal static class FastPathCommand
         H2LoadResult h2load;
         RssStats? peak;
         string getKey;
+        (int NoOp, int GetHit) replyBytes;
         await using (sidecar)
         {
             Console.WriteLine($"Sidecar pid {sidecar.Pid}: gRPC {sidecar.Address}, health {sidecar.HealthAddress}; L1 near-cache row: {(configuration.NearCache ? "on" : configuration.NearCacheSkipped)}.");
             await using var rss = new RssSampler(sidecar.Pid);
             using var calls = await FastPathCalls.PrepareAsync(sidecar, servers, configuration, options.HotKeys, options.Concurrency, cancellationToken);
             getKey = calls.GetKeys[0];
+            replyBytes = calls.ReplyBytes;
 
             // Idle: started, connections open, keys in place, no traffic for 2 s.
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
@@ -77,7 +79,7 @@ internal static class FastPathCommand
         var starts = await StartupBenchmark.RunAsync(configuration.Environment(servers), getKey, options.Starts, cancellationToken);
 
         var (plotFile, plotProblem) = LatencyPlot.TryWrite(RepositoryPaths.LatencyPlot, sweep, options);
-        var results = new FastPathResults(configuration, rate, saturation, sweep, plotFile, plotProblem, h2load, starts, peak, servers.RedisVersion);
+        var results = new FastPathResults(configuration, rate, saturation, sweep, plotFile, plotProblem, h2load, starts, peak, servers.RedisVersion, replyBytes);
         var report = FastPathReport.Render(options, machine, MachineInfo.LoadAverage(), results);
         Console.WriteLine();
         Console.WriteLine(FastPathReport.Heading);

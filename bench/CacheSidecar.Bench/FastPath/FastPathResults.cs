@@ -78,4 +78,5 @@ internal sealed record FastPathResults(
     H2LoadResult H2Load,
     IReadOnlyList<StartResult> Starts,
     RssStats? RssPeak,
-    string RedisVersion);
+    string RedisVersion,
+    (int NoOp, int GetHit) ReplyBytes);

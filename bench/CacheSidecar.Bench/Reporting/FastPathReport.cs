@@ -242,7 +242,7 @@ internal static class FastPathReport
         {
             var floor = Math.Min(n, r);
             md.AppendLine(Inv($"- Get hit / min(no-op RPC, direct Redis GET) = {g:N0} / {floor:N0} = **{Percent(g / floor)}** (target ≥ {Percent(GetToFloorTarget)}: {Met(g / floor >= GetToFloorTarget)}). The no-op RPC is `Cache/ListNamespaces`, answered from memory through the same server, interceptors and HTTP/2 connection. `grpc.health.v1.Health/Check` is **not** a no-op here: Grpc.AspNetCore.HealthChecks runs the registered health checks (a Redis `PING` and a store point read) on every call, so it is far slower than any Get — see its row in `## Write-behind`."));
-            md.AppendLine(Inv($"- Get hit / no-op RPC = {Percent(g / n)}; Get hit / direct Redis GET = {Percent(g / r)}."));
+            md.AppendLine(Inv($"- Get hit / no-op RPC = {Percent(g / n)}; Get hit / direct Redis GET = {Percent(g / r)}. Reply sizes (protobuf): ListNamespaces {results.ReplyBytes.NoOp:N0} B (the policy of every configured namespace), Get hit {results.ReplyBytes.GetHit:N0} B{(results.ReplyBytes.NoOp >= results.ReplyBytes.GetHit / 2 && results.ReplyBytes.NoOp <= results.ReplyBytes.GetHit * 2 ? " — the no-op RPC moves about as many bytes as a Get, it just does no backend work" : "")}."));
         }
 
         if (saturation.Find(FastPathScenarios.NearCacheGet) is { } l1Row && redis is { } r2)

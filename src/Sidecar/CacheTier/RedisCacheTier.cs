@@ -30,6 +30,9 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
 
     private readonly Telemetry.SidecarMetrics _metrics;
 
+    // The entry hash's fields, in the order the Lookup script reads them: v g x c d n.
+    private static readonly RedisValue[] EntryFields = ["v", "g", "x", "c", "d", "n"];
+
     public RedisCacheTier(IOptions<SidecarOptions> options, TimeProvider time, Telemetry.SidecarMetrics metrics, ILogger<RedisCacheTier> logger)
     {
         _metrics = metrics;
@@ -80,8 +83,19 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
             async db =>
             {
                 var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                var tag = RedisKeyLayout.Tag(ns, RedisKeyLayout.PartitionOf(ns, key));
+                var entryKey = RedisKeyLayout.Entry(tag, key);
+                var generationKey = RedisKeyLayout.Generation(tag);
+                if (await TryReadFreshEntryAsync(db, entryKey, generationKey, now).ConfigureAwait(false) is { } fresh)
+                {
+                    return new CacheLookup(LookupState.Hit, fresh, LeaseState.NotRequested);
+                }
+
+                // Miss, expired or invalidated: the Lua step decides, atomically with taking the lease.
                 // Write-behind namespaces also read the pending record (cache, then pending, then store).
-                var keys = ns.Strategy == CacheStrategy.WriteBehind ? RedisKeyLayout.WriteBehindKeysFor(ns, key)[..4] : RedisKeyLayout.KeysFor(ns, key);
+                RedisKey[] keys = ns.Strategy == CacheStrategy.WriteBehind
+                    ? [entryKey, RedisKeyLayout.Lease(tag, key), generationKey, RedisKeyLayout.Pending(tag, key)]
+                    : [entryKey, RedisKeyLayout.Lease(tag, key), generationKey];
                 var result = (RedisResult[])(await db.ScriptEvaluateAsync(
                     RedisScripts.Lookup,
                     keys,
@@ -106,6 +120,36 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
                 };
             },
             cancellationToken);
+
+    /// <summary>
+    /// The hit path without Lua: <c>HMGET</c> of the entry, then <c>GET</c> of the partition
+    /// generation, pipelined (one round trip, about a quarter of the Redis time of the Lookup
+    /// script, which matters because Redis time bounds Get-hit throughput). Correct without
+    /// atomicity because generations only grow: the entry read at t1 carries generation g; if the
+    /// generation read at t2 ≥ t1 is still g, it was g at t1 too, so the entry was valid when it
+    /// was read. Anything else (absent, other generation, expired) returns null and the caller
+    /// runs the Lookup script, which also takes the fill lease.
+    /// </summary>
+    private static async Task<CacheEntry?> TryReadFreshEntryAsync(IDatabase db, RedisKey entryKey, RedisKey generationKey, long now)
+    {
+        var entryRead = db.HashGetAsync(entryKey, EntryFields);
+        var generationRead = db.StringGetAsync(generationKey);
+        var e = await entryRead.ConfigureAwait(false);
+        var generation = await generationRead.ConfigureAwait(false);
+        if (e[0].IsNull || e[1].IsNull || e[2].IsNull
+            || (long)e[1] != (generation.IsNull ? 0 : (long)generation)
+            || (long)e[2] <= now)
+        {
+            return null;
+        }
+
+        return new CacheEntry(
+            (byte[])e[4]! ?? [],
+            e[3].IsNull ? string.Empty : (string)e[3]!,
+            (long)e[0],
+            e[5] == "1",
+            DateTimeOffset.FromUnixTimeMilliseconds((long)e[2]));
+    }
 
     public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string leaseToken, CancellationToken cancellationToken) =>
         Run(

@@ -31,7 +31,15 @@ internal static class RedisKeyLayout
 
     public static string Tag(NamespacePolicy ns, int partition) => $"{ns.KeyPrefix}:{{{ns.Name}:{partition}}}";
 
-    public static RedisKey Generation(NamespacePolicy ns, int partition) => $"{Tag(ns, partition)}:gen";
+    public static RedisKey Generation(NamespacePolicy ns, int partition) => Generation(Tag(ns, partition));
+
+    public static RedisKey Generation(string tag) => $"{tag}:gen";
+
+    public static RedisKey Entry(string tag, string key) => $"{tag}:e:{key}";
+
+    public static RedisKey Lease(string tag, string key) => $"{tag}:l:{key}";
+
+    public static RedisKey Pending(string tag, string key) => $"{tag}:p:{key}";
 
     public static RedisKey Log(NamespacePolicy ns, int partition) => $"{Tag(ns, partition)}:log";
 

@@ -15,7 +15,7 @@ internal static class TelemetryRegistration
     public static IServiceCollection AddSidecarTelemetry(this IServiceCollection services)
     {
         var otlp = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        services.AddOpenTelemetry()
+        var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("cachesidecar"))
             .WithMetrics(metrics =>
             {
@@ -24,15 +24,15 @@ internal static class TelemetryRegistration
                 {
                     metrics.AddOtlpExporter();
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation();
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
             });
+        if (otlp)
+        {
+            // Only with somewhere to send them: a registered tracer makes ASP.NET Core build and
+            // record an Activity for every request, which costs allocations on the hot path
+            // even when no exporter would ever see the spans.
+            telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddOtlpExporter());
+        }
+
         return services;
     }
 }

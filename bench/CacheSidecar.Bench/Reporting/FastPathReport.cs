@@ -190,7 +190,7 @@ internal static class FastPathReport
 
         md.AppendLine("| Dapr's published state-API overhead, for reference | – | +0.75 ms | +1.52 ms |");
         md.AppendLine();
-        md.AppendLine("The added latency includes everything between the application and Redis that a sidecar adds: the .NET gRPC client, HTTP/2 over loopback, the sidecar's pipeline and its Lua read (`EVALSHA`), against a plain `GET` from StackExchange.Redis in the same process.");
+        md.AppendLine("The added latency includes everything between the application and Redis that a sidecar adds: the .NET gRPC client, HTTP/2 over loopback, the sidecar's pipeline and its Redis reads (see the Redis cmds/call column of part 2), against a plain `GET` from StackExchange.Redis in the same process.");
         if (rate.NearCacheShare is { } share)
         {
             md.AppendLine(Inv($"The sidecar counted {Percent(share)} of the L1 row's reads as served by its near-cache (`{FastPathMetrics.Reads}`)."));

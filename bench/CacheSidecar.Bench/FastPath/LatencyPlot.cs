@@ -110,7 +110,7 @@ internal static class LatencyPlot
         plot.Axes.Left.Label.Text = "latency from intended send, µs (log scale)";
         plot.Axes.Bottom.Label.Text = "offered load, req/s (open loop, log scale)";
         plot.Title(string.Create(CultureInfo.InvariantCulture,
-            $"Get latency vs offered load (p50 solid, p99 dashed; × = did not keep up, < {OpenLoopResult.KeepUpShare:P0} of offered)"));
+            $"Get latency vs offered load (p50 solid, p99 dashed; × = did not keep up)"));
         plot.Axes.Title.Label.FontSize = 14;
         plot.Grid.MajorLineColor = Colors.Black.WithAlpha(0.12);
         plot.Grid.MinorLineColor = Colors.Black.WithAlpha(0.05);

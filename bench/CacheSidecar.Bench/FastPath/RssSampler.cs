@@ -3,8 +3,8 @@ using CacheSidecar.Bench.Infrastructure;
 
 namespace CacheSidecar.Bench.FastPath;
 
-/// <summary>Median and maximum of the RSS samples of one stretch of time, and the median of their anonymous part.</summary>
-internal sealed record RssStats(int Samples, long MedianBytes, long MaxBytes, long MedianAnonymousBytes);
+/// <summary>Median and maximum of the RSS samples of one stretch of time, and the sample at the median split into its parts.</summary>
+internal sealed record RssStats(int Samples, long MedianBytes, long MaxBytes, MemoryUse Median);
 
 /// <summary>
 /// Samples the sidecar's resident set size (<c>VmRSS</c>) every 100 ms for the whole run, so any
@@ -15,7 +15,7 @@ internal sealed class RssSampler : IAsyncDisposable
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
     private readonly int _pid;
-    private readonly List<(long At, long Bytes, long Anonymous)> _samples = [];
+    private readonly List<(long At, MemoryUse Memory)> _samples = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -28,22 +28,13 @@ internal sealed class RssSampler : IAsyncDisposable
     /// <summary>Median and max of the samples taken between two <see cref="Stopwatch"/> timestamps; null without samples.</summary>
     public RssStats? Between(long from, long to)
     {
-        List<long> values;
-        List<long> anonymous;
+        List<MemoryUse> values;
         lock (_samples)
         {
-            values = _samples.Where(s => s.At >= from && s.At < to).Select(s => s.Bytes).ToList();
-            anonymous = _samples.Where(s => s.At >= from && s.At < to).Select(s => s.Anonymous).ToList();
+            values = _samples.Where(s => s.At >= from && s.At < to).Select(s => s.Memory).OrderBy(m => m.Resident).ToList();
         }
 
-        if (values.Count == 0)
-        {
-            return null;
-        }
-
-        values.Sort();
-        anonymous.Sort();
-        return new RssStats(values.Count, values[values.Count / 2], values[^1], anonymous[anonymous.Count / 2]);
+        return values.Count == 0 ? null : new RssStats(values.Count, values[values.Count / 2].Resident, values[^1].Resident, values[values.Count / 2]);
     }
 
     /// <summary>Every sample so far.</summary>
@@ -72,7 +63,7 @@ internal sealed class RssSampler : IAsyncDisposable
             {
                 lock (_samples)
                 {
-                    _samples.Add((Stopwatch.GetTimestamp(), memory.Resident, memory.Anonymous));
+                    _samples.Add((Stopwatch.GetTimestamp(), memory));
                 }
             }
         }

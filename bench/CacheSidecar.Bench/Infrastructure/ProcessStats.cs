@@ -2,6 +2,9 @@ using System.Globalization;
 
 namespace CacheSidecar.Bench.Infrastructure;
 
+/// <summary>A process's resident memory in bytes: VmRSS = RssAnon + RssFile + RssShmem.</summary>
+internal readonly record struct MemoryUse(long Resident, long Anonymous, long File, long Shared);
+
 /// <summary>Memory and CPU of another process, read from <c>/proc/&lt;pid&gt;</c> (Linux).</summary>
 internal static class ProcessStats
 {
@@ -9,16 +12,16 @@ internal static class ProcessStats
     private const double ClockTicksPerSecond = 100;
 
     /// <summary>
-    /// Resident set size in bytes (<c>VmRSS</c> of <c>/proc/&lt;pid&gt;/status</c>) and its anonymous part
-    /// (<c>RssAnon</c>: heap, stacks, JIT code — the rest is mostly mapped files such as the loaded
-    /// assemblies, shared and reclaimable), or null when unreadable (e.g. the process is gone).
+    /// Resident set size in bytes (<c>VmRSS</c> of <c>/proc/&lt;pid&gt;/status</c>) and its three parts:
+    /// <c>RssAnon</c> (GC heap, native heap, stacks), <c>RssFile</c> (mapped files: the runtime and the
+    /// loaded assemblies, shared and reclaimable) and <c>RssShmem</c> (for .NET: the JIT-compiled code,
+    /// which W^X maps twice through a memfd); null when unreadable (e.g. the process is gone).
     /// </summary>
-    public static (long Resident, long Anonymous)? Memory(int pid)
+    public static MemoryUse? Memory(int pid)
     {
         try
         {
-            long? resident = null;
-            long? anonymous = null;
+            long resident = -1, anonymous = 0, file = 0, shared = 0;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 // "VmRSS:     45232 kB"
@@ -30,9 +33,17 @@ internal static class ProcessStats
                 {
                     anonymous = Kilobytes(line) * 1024;
                 }
+                else if (line.StartsWith("RssFile:", StringComparison.Ordinal))
+                {
+                    file = Kilobytes(line) * 1024;
+                }
+                else if (line.StartsWith("RssShmem:", StringComparison.Ordinal))
+                {
+                    shared = Kilobytes(line) * 1024;
+                }
             }
 
-            return resident is { } r ? (r, anonymous ?? r) : null;
+            return resident >= 0 ? new MemoryUse(resident, anonymous, file, shared) : null;
         }
         catch (IOException)
         {

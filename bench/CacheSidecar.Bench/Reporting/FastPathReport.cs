@@ -197,7 +197,7 @@ internal static class FastPathReport
         }
 
         md.AppendLine();
-        md.AppendLine("**Memory** (sidecar `VmRSS` from `/proc/<pid>/status`, sampled every 100 ms; the target is read against `VmRSS`. Its anonymous part, `RssAnon`, is the GC heap, stacks and JIT-compiled code; the rest is mostly mapped files such as the loaded assemblies, which are shared and reclaimable):");
+        md.AppendLine("**Memory** (sidecar `VmRSS` from `/proc/<pid>/status`, sampled every 100 ms; the target is read against `VmRSS`, the whole resident set). `VmRSS` = `RssAnon` (GC heap, native heap, stacks) + `RssFile` (mapped files: the runtime and the loaded assemblies, shared with other .NET processes and reclaimable) + `RssShmem` (for .NET: the JIT-compiled code, which the W^X protection maps through a memfd):");
         md.AppendLine();
         md.AppendLine(Inv($"- idle after start (connections open, keys prefilled, no traffic): {Rss(rate.RssIdle)}"));
         md.AppendLine(Inv($"- steady at {rate.Rate:N0} req/s (second half of the sidecar Get run): {Rss(rate.RssSteady)} — target ≤ {RssTargetMb:0} MB: {(rate.RssSteady is { } s ? Met(s.MaxBytes / Mb <= RssTargetMb) : "–")}"));
@@ -297,7 +297,7 @@ internal static class FastPathReport
     {
         md.AppendLine("### 3. Latency against offered load (open loop)");
         md.AppendLine();
-        md.AppendLine(Inv($"The same open-loop method as part 1, {options.SweepDurationSeconds} s per step after 1 s of warm-up, at {string.Join(", ", options.SweepRates.Select(r => Inv($"{r:N0}")))} req/s. A series stops at the first step that did not keep up (achieved < {OpenLoopResult.KeepUpShare:P0} of offered, marked ✗): past that point the percentiles measure the client-side queue, not the service."));
+        md.AppendLine(Inv($"The same open-loop method as part 1, {options.SweepDurationSeconds} s per step after 1 s of warm-up, at {string.Join(", ", options.SweepRates.Select(r => Inv($"{r:N0}")))} req/s. A series stops at the first step that did not keep up (marked ✗): achieved < {OpenLoopResult.KeepUpShare:P0} of offered, or more than {OpenLoopResult.QueueingShare:P0} of the sends found {OpenLoopLoad.MaxInFlight} calls still in flight (answers slower than arrivals: a queue was building). Past that point the percentiles measure the queue, not the service, and grow with the step's length."));
         md.AppendLine();
         if (results.PlotFile is not null)
         {
@@ -327,7 +327,7 @@ internal static class FastPathReport
                 var step = series.Steps.FirstOrDefault(s => s.OfferedRate == offered);
                 line.Append(step is null
                     ? " | | |"
-                    : Inv($" {step.AchievedRate:N0}{(step.KeptUp ? "" : " ✗")} | {Micros(step.PercentileMicroseconds(50))} | {Micros(step.PercentileMicroseconds(99))} |"));
+                    : Inv($" {step.AchievedRate:N0}{(step.KeptUp ? "" : step.WaitedShare > OpenLoopResult.QueueingShare ? Inv($" ✗ (queue: {step.WaitedShare:P0} of sends waited)") : " ✗")} | {Micros(step.PercentileMicroseconds(50))} | {Micros(step.PercentileMicroseconds(99))} |"));
             }
 
             md.AppendLine(line.ToString());
@@ -424,5 +424,5 @@ internal static class FastPathReport
         ? "not sampled"
         : peak
             ? Inv($"{stats.MaxBytes / Mb:F1} MB")
-            : Inv($"median {stats.MedianBytes / Mb:F1} MB, max {stats.MaxBytes / Mb:F1} MB ({stats.Samples} samples; anonymous part, median: {stats.MedianAnonymousBytes / Mb:F1} MB)");
+            : Inv($"median {stats.MedianBytes / Mb:F1} MB, max {stats.MaxBytes / Mb:F1} MB ({stats.Samples} samples; the median sample = {stats.Median.Anonymous / Mb:F1} anon + {stats.Median.File / Mb:F1} file + {stats.Median.Shared / Mb:F1} shmem)");
 }

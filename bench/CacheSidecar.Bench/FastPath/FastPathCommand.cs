@@ -40,6 +40,7 @@ internal static class FastPathCommand
         SaturationResults saturation;
         List<SweepSeries> sweep;
         H2LoadResult h2load;
+        H2LoadResult? h2loadNoOp = null;
         RssStats? peak;
         string getKey;
         (int NoOp, int GetHit) replyBytes;
@@ -67,10 +68,19 @@ internal static class FastPathCommand
             sweep = await RunSweepAsync(calls, configuration, options, cancellationToken);
 
             Console.WriteLine("h2load cross-check of the Get hit:");
-            h2load = await H2LoadCrossCheck.RunAsync(sidecar, calls, options.Concurrency, BenchOptions.WarmUp, options.Duration, cancellationToken);
+            h2load = await H2LoadCrossCheck.RunAsync(sidecar, H2LoadCrossCheck.GetHit(calls), options.Concurrency, BenchOptions.WarmUp, options.Duration, cancellationToken);
             Console.WriteLine(h2load.NotMeasured is null
-                ? $"  h2load: {h2load.RequestsPerSecond:N0} req/s, {h2load.Succeeded:N0} succeeded, {h2load.Failed:N0} failed; server counted {h2load.ServerOkCalls:N0} OK, {h2load.ServerOtherCalls:N0} other, {h2load.ServerCacheHits:N0} cache hits"
+                ? $"  Get: {h2load.RequestsPerSecond:N0} req/s, {h2load.Succeeded:N0} succeeded, {h2load.Failed:N0} failed; server counted {h2load.ServerOkCalls:N0} OK, {h2load.ServerOtherCalls:N0} other, {h2load.ServerCacheHits:N0} cache hits"
                 : $"  !! {h2load.NotMeasured}");
+            if (h2load.NotMeasured is null)
+            {
+                // The same generator on the no-op RPC: the Get / no-op ratio without the .NET client's CPU on the shared cores.
+                h2loadNoOp = await H2LoadCrossCheck.RunAsync(sidecar, H2LoadCrossCheck.ListNamespaces(calls), options.Concurrency, BenchOptions.WarmUp, options.Duration, cancellationToken);
+                Console.WriteLine(h2loadNoOp.NotMeasured is null
+                    ? $"  ListNamespaces: {h2loadNoOp.RequestsPerSecond:N0} req/s, {h2loadNoOp.Succeeded:N0} succeeded, {h2loadNoOp.Failed:N0} failed; server counted {h2loadNoOp.ServerOkCalls:N0} OK, {h2loadNoOp.ServerOtherCalls:N0} other"
+                    : $"  !! {h2loadNoOp.NotMeasured}");
+            }
+
             sidecar.ThrowIfExited();
             peak = rss.All();
         }
@@ -79,7 +89,7 @@ internal static class FastPathCommand
         var starts = await StartupBenchmark.RunAsync(configuration.Environment(servers), getKey, options.Starts, cancellationToken);
 
         var (plotFile, plotProblem) = LatencyPlot.TryWrite(RepositoryPaths.LatencyPlot, sweep, options);
-        var results = new FastPathResults(configuration, rate, saturation, sweep, plotFile, plotProblem, h2load, starts, peak, servers.RedisVersion, replyBytes);
+        var results = new FastPathResults(configuration, rate, saturation, sweep, plotFile, plotProblem, h2load, h2loadNoOp, starts, peak, servers.RedisVersion, replyBytes);
         var report = FastPathReport.Render(options, machine, MachineInfo.LoadAverage(), results);
         Console.WriteLine();
         Console.WriteLine(FastPathReport.Heading);

@@ -76,6 +76,7 @@ internal sealed record FastPathResults(
     string? PlotFile,
     string? PlotProblem,
     H2LoadResult H2Load,
+    H2LoadResult? H2LoadNoOp,
     IReadOnlyList<StartResult> Starts,
     RssStats? RssPeak,
     string RedisVersion,

@@ -10,7 +10,15 @@ using HdrHistogram;
 
 namespace CacheSidecar.Bench.FastPath;
 
-/// <summary>What h2load measured against the sidecar's Get, and how it was checked.</summary>
+/// <summary>What h2load calls and how its answers are checked.</summary>
+/// <param name="Path">The gRPC method path.</param>
+/// <param name="Request">The request message sent on every call (framed into h2load's data file).</param>
+/// <param name="RpcLabels">Labels of the method's series of <c>cachesidecar_rpc_duration_seconds_count</c>.</param>
+/// <param name="HitLabels">Labels of the cache hits it must cause on <c>cachesidecar_reads_total</c>; null when it reads nothing.</param>
+/// <param name="ClientCheck">The same call with the normal gRPC client afterwards; true when its answer is the expected one.</param>
+internal sealed record H2LoadTarget(string Path, IMessage Request, string[] RpcLabels, string[]? HitLabels, Func<CancellationToken, Task<bool>> ClientCheck);
+
+/// <summary>What h2load measured against one sidecar method, and how it was checked.</summary>
 /// <param name="Command">The h2load command line as run.</param>
 /// <param name="NotMeasured">Why there is no number (h2load missing, failed), or null.</param>
 /// <param name="RequestsPerSecond">h2load's own req/s (measured duration only).</param>
@@ -20,10 +28,12 @@ namespace CacheSidecar.Bench.FastPath;
 /// <param name="Latencies">Per-request durations from h2load's <c>--log-file</c>, µs; null when the log was not usable.</param>
 /// <param name="LoggedNon200">Rows of the log whose status was not 200.</param>
 /// <param name="ServerOkCalls">Get calls in the Get-hit namespace the sidecar counted with status OK while h2load ran (warm-up included).</param>
-/// <param name="ServerCacheHits">Keys the sidecar counted as read from the cache and found in that namespace while h2load ran.</param>
+/// <param name="ServerCacheHits">Keys the sidecar counted as read from the cache and found in that namespace while h2load ran (NaN for a method that reads nothing).</param>
 /// <param name="ServerOtherCalls">Get calls in that namespace that ended with another status.</param>
 /// <param name="LoggedRows">Rows of h2load's per-request log.</param>
 /// <param name="ClientCheck">The same key read with the normal gRPC client after the run: found with source CACHE.</param>
+/// <param name="H2LoadCpu">CPU time h2load used (sampled from /proc every 50 ms while it ran: the last ≤ 50 ms may be missing).</param>
+/// <param name="SidecarCpu">CPU time the sidecar used over the h2load run.</param>
 internal sealed record H2LoadResult(
     string Command,
     string? NotMeasured,
@@ -37,8 +47,15 @@ internal sealed record H2LoadResult(
     double ServerCacheHits = 0,
     double ServerOtherCalls = 0,
     long LoggedRows = 0,
-    bool ClientCheck = false)
+    bool ClientCheck = false,
+    TimeSpan? H2LoadCpu = null,
+    TimeSpan? SidecarCpu = null)
 {
+    /// <summary>h2load's CPU per call, over every call it made (warm-up included, as counted by the sidecar).</summary>
+    public TimeSpan? H2LoadCpuPerCall => H2LoadCpu is { } cpu && ServerOkCalls > 0 ? cpu / ServerOkCalls : null;
+
+    public TimeSpan? SidecarCpuPerCall => SidecarCpu is { } cpu && ServerOkCalls > 0 ? cpu / ServerOkCalls : null;
+
     public const string InstallHint = "apt-get install -y nghttp2-client";
 
     public double PercentileMicroseconds(double percentile) =>
@@ -61,10 +78,29 @@ internal static partial class H2LoadCrossCheck
     /// <summary>The full method path: package cachesidecar.v1, service Cache, method Get (protos/cachesidecar/v1/cache.proto).</summary>
     public const string GetPath = "/cachesidecar.v1.Cache/Get";
 
+    /// <summary>The no-op RPC's path.</summary>
+    public const string ListNamespacesPath = "/cachesidecar.v1.Cache/ListNamespaces";
+
+    /// <summary>The Get hit of the closed-loop row: the first Get-hit key; each answer must be OK and a cache hit.</summary>
+    public static H2LoadTarget GetHit(FastPathCalls calls) => new(
+        GetPath,
+        calls.FirstGet,
+        ["rpc=\"Get\"", $"namespace=\"{BenchNamespaces.GetHit}\""],
+        [$"namespace=\"{BenchNamespaces.GetHit}\"", "source=\"cache\"", "found=\"true\""],
+        async ct => await calls.Cache.GetAsync(calls.FirstGet, cancellationToken: ct) is { Found: true, Source: ValueSource.Cache });
+
+    /// <summary>The no-op RPC (an empty ListNamespacesRequest is the 5-byte frame 00 00000000); each answer must be OK.</summary>
+    public static H2LoadTarget ListNamespaces(FastPathCalls calls) => new(
+        ListNamespacesPath,
+        new ListNamespacesRequest(),
+        ["rpc=\"ListNamespaces\""],
+        null,
+        async ct => (await calls.Cache.ListNamespacesAsync(new ListNamespacesRequest(), cancellationToken: ct)).Namespaces.Count > 0);
+
     public static async Task<H2LoadResult> RunAsync(
-        SidecarChild sidecar, FastPathCalls calls, int concurrency, TimeSpan warmUp, TimeSpan duration, CancellationToken cancellationToken)
+        SidecarChild sidecar, H2LoadTarget target, int concurrency, TimeSpan warmUp, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var request = calls.FirstGet;
+        var request = target.Request;
         var directory = Directory.CreateTempSubdirectory("cachesidecar-h2load-");
         try
         {
@@ -79,27 +115,29 @@ internal static partial class H2LoadCrossCheck
                 "-H", "content-type: application/grpc",
                 "-H", "te: trailers",
                 $"--log-file={logFile}",
-                new Uri(sidecar.Address, GetPath).ToString(),
+                new Uri(sidecar.Address, target.Path).ToString(),
             ];
             var command = "h2load " + string.Join(' ', arguments.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a))
                 .Replace(directory.FullName, "<tmp>", StringComparison.Ordinal);
 
             var before = await sidecar.ScrapeMetricsAsync(cancellationToken);
+            var sidecarCpuBefore = ProcessStats.CpuTime(sidecar.Pid);
             string output;
             int exitCode;
+            TimeSpan? h2loadCpu;
             try
             {
-                (output, exitCode) = await RunProcessAsync("h2load", arguments, cancellationToken);
+                (output, exitCode, h2loadCpu) = await RunProcessAsync("h2load", arguments, cancellationToken);
             }
             catch (Win32Exception)
             {
                 return new H2LoadResult(command, $"`h2load` is not on PATH; install it with `{H2LoadResult.InstallHint}` (Debian package nghttp2-client) and run again");
             }
 
+            var sidecarCpu = ProcessStats.CpuTime(sidecar.Pid) - sidecarCpuBefore;
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // past the exporter's scrape cache
             var after = await sidecar.ScrapeMetricsAsync(cancellationToken);
-            var reply = await calls.Cache.GetAsync(request, cancellationToken: cancellationToken);
-            var clientCheck = reply is { Found: true, Source: ValueSource.Cache };
+            var clientCheck = await target.ClientCheck(cancellationToken);
 
             if (exitCode != 0)
             {
@@ -121,11 +159,10 @@ internal static partial class H2LoadCrossCheck
                 + long.Parse(requests.Groups["timeout"].Value, CultureInfo.InvariantCulture);
             var rps = double.Parse(summary.Groups["rps"].Value, CultureInfo.InvariantCulture);
 
-            string[] getLabels = ["rpc=\"Get\"", $"namespace=\"{BenchNamespaces.GetHit}\""];
             double Delta(string metric, params string[] labels) => (after.Sum(metric, labels) ?? 0) - (before.Sum(metric, labels) ?? 0);
-            var ok = Delta(FastPathMetrics.RpcCount, [.. getLabels, "status=\"OK\""]);
-            var all = Delta(FastPathMetrics.RpcCount, getLabels);
-            var hits = Delta(FastPathMetrics.Reads, $"namespace=\"{BenchNamespaces.GetHit}\"", "source=\"cache\"", "found=\"true\"");
+            var ok = Delta(FastPathMetrics.RpcCount, [.. target.RpcLabels, "status=\"OK\""]);
+            var all = Delta(FastPathMetrics.RpcCount, target.RpcLabels);
+            var hits = target.HitLabels is null ? double.NaN : Delta(FastPathMetrics.Reads, target.HitLabels);
             return new H2LoadResult(
                 command,
                 null,
@@ -139,7 +176,9 @@ internal static partial class H2LoadCrossCheck
                 hits,
                 all - ok,
                 logged,
-                clientCheck);
+                clientCheck,
+                h2loadCpu,
+                sidecarCpu);
         }
         finally
         {
@@ -189,7 +228,7 @@ internal static partial class H2LoadCrossCheck
         return (rows == 0 ? null : histogram, rows, non200);
     }
 
-    private static async Task<(string Output, int ExitCode)> RunProcessAsync(string file, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    private static async Task<(string Output, int ExitCode, TimeSpan? Cpu)> RunProcessAsync(string file, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -207,8 +246,16 @@ internal static partial class H2LoadCrossCheck
         {
             var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
             var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            return (await stdout + await stderr, process.ExitCode);
+            var exited = process.WaitForExitAsync(cancellationToken);
+            TimeSpan? cpu = null;
+            while (!exited.IsCompleted)
+            {
+                cpu = ProcessStats.CpuTime(process.Id) ?? cpu;
+                await Task.WhenAny(exited, Task.Delay(50, cancellationToken));
+            }
+
+            await exited;
+            return (await stdout + await stderr, process.ExitCode, cpu);
         }
         finally
         {

@@ -8,12 +8,14 @@ namespace CacheSidecar.Bench.Load;
 /// <param name="MongoCommandsPerCall">MongoDB commands (handshakes excluded) per completed call.</param>
 /// <param name="SidecarCpuPerCall">Sidecar process CPU time (user + system) per completed call, warm-up included; null when not read.</param>
 /// <param name="RedisCpuPerCall">redis-server CPU time per completed call, warm-up included; null when not read.</param>
+/// <param name="BenchCpuPerCall">This process's CPU time per completed call (the load generator and its client; the in-process MongoDB test server too, when a row writes the store).</param>
 internal sealed record ScenarioResult(
     LoadResult Load,
     double RedisCommandsPerCall,
     double MongoCommandsPerCall,
     TimeSpan? SidecarCpuPerCall = null,
-    TimeSpan? RedisCpuPerCall = null);
+    TimeSpan? RedisCpuPerCall = null,
+    TimeSpan? BenchCpuPerCall = null);
 
 /// <summary>
 /// Runs closed-loop scenarios one after another and, around each, reads the backends' command
@@ -33,9 +35,11 @@ internal sealed class ScenarioMeter(BackingServers servers, SidecarChild? sideca
         var mongoBefore = servers.MongoCommands;
         var sidecarCpuBefore = sidecar is null ? null : ProcessStats.CpuTime(sidecar.Pid);
         var redisCpuBefore = ProcessStats.CpuTime(servers.RedisPid);
+        var benchCpuBefore = ProcessStats.CpuTime(Environment.ProcessId);
         var load = await ClosedLoopLoad.RunAsync(name, concurrency, BenchOptions.WarmUp, duration, operation, cancellationToken);
         var sidecarCpuAfter = sidecar is null ? null : ProcessStats.CpuTime(sidecar.Pid);
         var redisCpuAfter = ProcessStats.CpuTime(servers.RedisPid);
+        var benchCpuAfter = ProcessStats.CpuTime(Environment.ProcessId);
         var redisCommands = await servers.RedisCommandsAsync() - redisBefore;
         var mongoCommands = servers.MongoCommands - mongoBefore;
         sidecar?.ThrowIfExited();
@@ -45,7 +49,8 @@ internal sealed class ScenarioMeter(BackingServers servers, SidecarChild? sideca
             (double)redisCommands / calls,
             (double)mongoCommands / calls,
             PerCall(sidecarCpuBefore, sidecarCpuAfter, calls),
-            PerCall(redisCpuBefore, redisCpuAfter, calls));
+            PerCall(redisCpuBefore, redisCpuAfter, calls),
+            PerCall(benchCpuBefore, benchCpuAfter, calls));
         _results.Add(result);
         var extra = unit is null ? "" : $" ({load.OperationsPerSecond * perCall:N0} {unit}/s)";
         Console.WriteLine($"{load.OperationsPerSecond:N0} ops/s{extra}{(load.FirstProblem is null ? "" : $"  !! {load.Errors} errors, {load.Unexpected} unexpected; first: {load.FirstProblem}")}");

@@ -70,14 +70,14 @@ internal static class FastPathCommand
             Console.WriteLine("h2load cross-check of the Get hit:");
             h2load = await H2LoadCrossCheck.RunAsync(sidecar, H2LoadCrossCheck.GetHit(calls), options.Concurrency, BenchOptions.WarmUp, options.Duration, cancellationToken);
             Console.WriteLine(h2load.NotMeasured is null
-                ? $"  Get: {h2load.RequestsPerSecond:N0} req/s, {h2load.Succeeded:N0} succeeded, {h2load.Failed:N0} failed; server counted {h2load.ServerOkCalls:N0} OK, {h2load.ServerOtherCalls:N0} other, {h2load.ServerCacheHits:N0} cache hits"
+                ? $"  Get: {h2load.RequestsPerSecond:N0} req/s, {h2load.Succeeded:N0} succeeded, {h2load.Failed:N0} failed; server counted {h2load.ServerOkCalls:N0} OK, {h2load.ServerCancelledCalls:N0} cancelled, {h2load.ServerOtherCalls:N0} other, {h2load.ServerCacheHits:N0} cache hits"
                 : $"  !! {h2load.NotMeasured}");
             if (h2load.NotMeasured is null)
             {
                 // The same generator on the no-op RPC: the Get / no-op ratio without the .NET client's CPU on the shared cores.
                 h2loadNoOp = await H2LoadCrossCheck.RunAsync(sidecar, H2LoadCrossCheck.ListNamespaces(calls), options.Concurrency, BenchOptions.WarmUp, options.Duration, cancellationToken);
                 Console.WriteLine(h2loadNoOp.NotMeasured is null
-                    ? $"  ListNamespaces: {h2loadNoOp.RequestsPerSecond:N0} req/s, {h2loadNoOp.Succeeded:N0} succeeded, {h2loadNoOp.Failed:N0} failed; server counted {h2loadNoOp.ServerOkCalls:N0} OK, {h2loadNoOp.ServerOtherCalls:N0} other"
+                    ? $"  ListNamespaces: {h2loadNoOp.RequestsPerSecond:N0} req/s, {h2loadNoOp.Succeeded:N0} succeeded, {h2loadNoOp.Failed:N0} failed; server counted {h2loadNoOp.ServerOkCalls:N0} OK, {h2loadNoOp.ServerCancelledCalls:N0} cancelled, {h2loadNoOp.ServerOtherCalls:N0} other"
                     : $"  !! {h2loadNoOp.NotMeasured}");
             }
 

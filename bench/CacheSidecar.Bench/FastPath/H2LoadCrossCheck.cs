@@ -29,7 +29,9 @@ internal sealed record H2LoadTarget(string Path, IMessage Request, string[] RpcL
 /// <param name="LoggedNon200">Rows of the log whose status was not 200.</param>
 /// <param name="ServerOkCalls">Get calls in the Get-hit namespace the sidecar counted with status OK while h2load ran (warm-up included).</param>
 /// <param name="ServerCacheHits">Keys the sidecar counted as read from the cache and found in that namespace while h2load ran (NaN for a method that reads nothing).</param>
-/// <param name="ServerOtherCalls">Get calls in that namespace that ended with another status.</param>
+/// <param name="ServerOtherCalls">Calls of the method that ended with another status than OK or CANCELLED.</param>
+/// <param name="ServerCancelledCalls">Calls that ended CANCELLED: h2load resets the streams still open when its duration ends (at most one per stream, <c>-m</c>).</param>
+/// <param name="Streams">h2load's <c>-m</c>.</param>
 /// <param name="LoggedRows">Rows of h2load's per-request log.</param>
 /// <param name="ClientCheck">The same key read with the normal gRPC client after the run: found with source CACHE.</param>
 /// <param name="H2LoadCpu">CPU time h2load used (sampled from /proc every 50 ms while it ran: the last ≤ 50 ms may be missing).</param>
@@ -49,7 +51,9 @@ internal sealed record H2LoadResult(
     long LoggedRows = 0,
     bool ClientCheck = false,
     TimeSpan? H2LoadCpu = null,
-    TimeSpan? SidecarCpu = null)
+    TimeSpan? SidecarCpu = null,
+    double ServerCancelledCalls = 0,
+    int Streams = 0)
 {
     /// <summary>h2load's CPU per call, over every call it made (warm-up included, as counted by the sidecar).</summary>
     public TimeSpan? H2LoadCpuPerCall => H2LoadCpu is { } cpu && ServerOkCalls > 0 ? cpu / ServerOkCalls : null;
@@ -162,6 +166,7 @@ internal static partial class H2LoadCrossCheck
             double Delta(string metric, params string[] labels) => (after.Sum(metric, labels) ?? 0) - (before.Sum(metric, labels) ?? 0);
             var ok = Delta(FastPathMetrics.RpcCount, [.. target.RpcLabels, "status=\"OK\""]);
             var all = Delta(FastPathMetrics.RpcCount, target.RpcLabels);
+            var cancelled = Delta(FastPathMetrics.RpcCount, [.. target.RpcLabels, "status=\"Cancelled\""]);
             var hits = target.HitLabels is null ? double.NaN : Delta(FastPathMetrics.Reads, target.HitLabels);
             return new H2LoadResult(
                 command,
@@ -174,11 +179,13 @@ internal static partial class H2LoadCrossCheck
                 non200,
                 ok,
                 hits,
-                all - ok,
+                all - ok - cancelled,
                 logged,
                 clientCheck,
                 h2loadCpu,
-                sidecarCpu);
+                sidecarCpu,
+                cancelled,
+                concurrency);
         }
         finally
         {

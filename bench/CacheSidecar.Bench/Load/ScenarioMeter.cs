@@ -24,25 +24,31 @@ internal sealed record ScenarioResult(
 internal sealed class ScenarioMeter(BackingServers servers, SidecarChild? sidecar, int concurrency, TimeSpan duration)
 {
     private readonly List<ScenarioResult> _results = [];
+    private readonly SidecarChild? _sidecar = sidecar;
 
     public IReadOnlyList<ScenarioResult> Results => _results;
 
-    /// <summary>Runs one scenario (warm-up, then the measured window) and prints its ops/s.</summary>
-    public async Task<ScenarioResult> MeasureAsync(string name, Operation operation, CancellationToken cancellationToken, string? unit = null, int perCall = 1)
+    /// <summary>
+    /// Runs one scenario (warm-up, then the measured window) and prints its ops/s. <paramref name="target"/>:
+    /// the sidecar the scenario calls, when it is not the meter's own (its CPU is the one read).
+    /// </summary>
+    public async Task<ScenarioResult> MeasureAsync(
+        string name, Operation operation, CancellationToken cancellationToken, string? unit = null, int perCall = 1, SidecarChild? target = null)
     {
+        var called = target ?? _sidecar;
         Console.Write($"  {name} ... ");
         var redisBefore = await servers.RedisCommandsAsync();
         var mongoBefore = servers.MongoCommands;
-        var sidecarCpuBefore = sidecar is null ? null : ProcessStats.CpuTime(sidecar.Pid);
+        var sidecarCpuBefore = called is null ? null : ProcessStats.CpuTime(called.Pid);
         var redisCpuBefore = ProcessStats.CpuTime(servers.RedisPid);
         var benchCpuBefore = ProcessStats.CpuTime(Environment.ProcessId);
         var load = await ClosedLoopLoad.RunAsync(name, concurrency, BenchOptions.WarmUp, duration, operation, cancellationToken);
-        var sidecarCpuAfter = sidecar is null ? null : ProcessStats.CpuTime(sidecar.Pid);
+        var sidecarCpuAfter = called is null ? null : ProcessStats.CpuTime(called.Pid);
         var redisCpuAfter = ProcessStats.CpuTime(servers.RedisPid);
         var benchCpuAfter = ProcessStats.CpuTime(Environment.ProcessId);
         var redisCommands = await servers.RedisCommandsAsync() - redisBefore;
         var mongoCommands = servers.MongoCommands - mongoBefore;
-        sidecar?.ThrowIfExited();
+        called?.ThrowIfExited();
         var calls = Math.Max(1, load.CompletedIncludingWarmUp);
         var result = new ScenarioResult(
             load,

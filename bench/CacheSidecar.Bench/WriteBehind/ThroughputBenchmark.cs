@@ -95,13 +95,13 @@ internal static class ThroughputBenchmark
                     cancellationToken);
                 using var ackChannel = GrpcChannel.ForAddress(ackOnly.Address);
                 var ackCache = new Cache.CacheClient(ackChannel);
-                await Measure(WriteBehindPutAckOnly, async (sequence, ct) =>
+                await meter.MeasureAsync(WriteBehindPutAckOnly, async (sequence, ct) =>
                 {
                     var reply = await ackCache.PutAsync(
                         new PutRequest { Namespace = BenchNamespaces.WriteBehindPutAckOnly, Key = putKeys[sequence % PutKeys], Value = value, ContentType = Payload.JsonContentType },
                         cancellationToken: ct);
                     return reply.Queued;
-                });
+                }, cancellationToken, target: ackOnly);
             }
 
             return new ThroughputResults(meter.Results, skipped, backlogAfterPut);

@@ -261,7 +261,12 @@ internal static class FastPathReport
             md.AppendLine(Inv($"- L1 hot-key Get / direct Redis GET = {l1Row.OpsPerSecond:N0} / {r2:N0} = **{Percent(l1Row.OpsPerSecond / r2)}** (target > {Percent(NearCacheToRedisTarget)}: {Met(l1Row.OpsPerSecond / r2 > NearCacheToRedisTarget)}){(l1Row.NearCacheShare is { } share ? Inv($"; the sidecar counted {Percent(share)} of this row's reads as near-cache reads") : "")}."));
             if (get is { } g3)
             {
-                md.AppendLine(Inv($"- L1 hot-key Get / Get hit (Redis) = {Percent(l1Row.OpsPerSecond / g3)}."));
+                md.AppendLine(Inv($"- L1 hot-key Get / Get hit (Redis) = {Percent(l1Row.OpsPerSecond / g3)}{(noop is { } n2 ? Inv($"; L1 hot-key Get / no-op RPC = {Percent(l1Row.OpsPerSecond / n2)}") : "")}."));
+            }
+
+            if (saturation.Find(FastPathScenarios.DirectRedis)?.Scenario is { } direct)
+            {
+                md.AppendLine(Inv($"- CPU per call, which decides these rates when client and servers share 2 cores: L1 hot-key Get = {CpuMicros(l1Row.Scenario.BenchCpuPerCall)} µs in the client (bench process) + {CpuMicros(l1Row.Scenario.SidecarCpuPerCall)} µs in the sidecar; direct Redis GET = {CpuMicros(direct.BenchCpuPerCall)} µs in the client + {CpuMicros(direct.RedisCpuPerCall)} µs in redis-server (pipelined on one connection)."));
             }
         }
 

@@ -44,7 +44,7 @@ internal static class AllocReport
             var noop = rows.FirstOrDefault(r => r.Transport == transport && r.Name.StartsWith("ListNamespaces", StringComparison.Ordinal))?.AllocatedBytesPerCall;
             if (get is { } g && noop is { } n)
             {
-                md.AppendLine(Inv($"- {transport}: a Get hit allocates {g - n:N0} B more than the no-op RPC — the cost of the Get itself (request validation, strategy, the Redis read of a 1 KB value and its copy into the reply) over the fixed gRPC cost of any call."));
+                md.AppendLine(Inv($"- {transport}: a Get hit allocates {g - n:N0} B more than the no-op RPC. The no-op builds a reply of about the same size (every namespace's policy) from memory, so the difference approximates what the Get's own work allocates (validation, strategy, the Redis read of the 1 KB value), and the no-op's figure what any call costs in the gRPC client, transport and server pipeline."));
             }
         }
 

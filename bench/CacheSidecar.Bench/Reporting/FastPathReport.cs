@@ -201,6 +201,13 @@ internal static class FastPathReport
 
         md.AppendLine("| Dapr's published state-API overhead, for reference | – | +0.75 ms | +1.52 ms |");
         md.AppendLine();
+        var negative = new[] { 50.0, 90, 99 }.Where(p => Added(rate.Sidecar, rate.Direct, p) < 0 || (rate.NearCache is { } l && Added(l, rate.Direct, p) < 0)).ToList();
+        if (negative.Count > 0)
+        {
+            md.AppendLine(Inv($"A negative difference (at p{string.Join("/p", negative.Select(p => p.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}) means that at this percentile the latencies are set by the machine (scheduling on the shared cores, GC, the pacer's lateness) rather than by either path: the rows were measured one after the other, not interleaved, so their tails saw different disturbances. \"met\" then only says the sidecar was not measurably worse there; repeat the run (or raise `--rate-duration`) for a firmer tail."));
+            md.AppendLine();
+        }
+
         md.AppendLine("The added latency includes everything between the application and Redis that a sidecar adds: the .NET gRPC client, HTTP/2 over loopback, the sidecar's pipeline and its Redis reads (see the Redis cmds/call column of part 2), against a plain `GET` from StackExchange.Redis in the same process.");
         if (rate.NearCacheShare is { } share)
         {

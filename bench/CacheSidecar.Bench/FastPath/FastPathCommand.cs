@@ -244,6 +244,6 @@ internal static class FastPathCommand
 
     private static string Describe(OpenLoopResult result) =>
         $"achieved {result.AchievedRate:N0}/s, p50 {result.PercentileMicroseconds(50):N0} µs, p90 {result.PercentileMicroseconds(90):N0} µs, p99 {result.PercentileMicroseconds(99):N0} µs, send lateness p99 {result.LatenessMicroseconds(99):N0} µs"
-        + (result.KeptUp ? "" : $"  (did not keep up{(result.WaitedShare > OpenLoopResult.QueueingShare ? $": {result.WaitedShare:P0} of sends found {OpenLoopLoad.MaxInFlight} in flight" : "")})")
+        + (result.KeptUp ? "" : $"  (did not keep up{(result.WaitedShare > OpenLoopResult.QueueingShare ? $": {result.WaitedShare:P1} of sends found {OpenLoopLoad.MaxInFlight} in flight" : "")})")
         + (result.FirstProblem is null ? "" : $"  !! {result.Errors:N0} errors; first: {result.FirstProblem}");
 }

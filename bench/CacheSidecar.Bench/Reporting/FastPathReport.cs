@@ -350,13 +350,20 @@ internal static class FastPathReport
                 var step = series.Steps.FirstOrDefault(s => s.OfferedRate == offered);
                 line.Append(step is null
                     ? " | | |"
-                    : Inv($" {step.AchievedRate:N0}{(step.KeptUp ? "" : step.WaitedShare > OpenLoopResult.QueueingShare ? Inv($" ✗ (queue: {step.WaitedShare:P0} of sends waited)") : " ✗")} | {Micros(step.PercentileMicroseconds(50))} | {Micros(step.PercentileMicroseconds(99))} |"));
+                    : Inv($" {step.AchievedRate:N0}{(step.KeptUp ? "" : step.WaitedShare > OpenLoopResult.QueueingShare ? Inv($" ✗ (queue: {step.WaitedShare:P1} of sends waited)") : " ✗")} | {Micros(step.PercentileMicroseconds(50))} | {Micros(step.PercentileMicroseconds(99))}{(GeneratorStall(step) ? " †" : "")} |"));
             }
 
             md.AppendLine(line.ToString());
         }
 
         md.AppendLine();
+        var stalls = results.Sweep.SelectMany(s => s.Steps).Where(GeneratorStall).ToList();
+        if (stalls.Count > 0)
+        {
+            md.AppendLine(Inv($"† The pacer itself sent late by as much as this tail ({string.Join("; ", stalls.Select(s => Inv($"{s.Name} at {s.OfferedRate:N0} req/s: send lateness p99 {Micros(s.LatenessMicroseconds(99))} µs")))}): the load-generator process (or the whole machine) stalled during that step, so that tail is not the measured path's own; repeat the run for a clean figure."));
+            md.AppendLine();
+        }
+
         foreach (var series in results.Sweep)
         {
             var kept = series.Steps.Where(s => s.KeptUp).ToList();
@@ -455,6 +462,10 @@ internal static class FastPathReport
         h2.NotMeasured is null && h2.Failed == 0 && h2.LoggedNon200 == 0 && h2.ServerOtherCalls == 0 && h2.ServerCancelledCalls <= h2.Streams && h2.ClientCheck
         && h2.ServerOkCalls >= h2.Succeeded && h2.Succeeded > 0
         && (double.IsNaN(h2.ServerCacheHits) || Math.Abs(h2.ServerCacheHits - h2.ServerOkCalls) < 1);
+
+    /// <summary>A step that kept up but whose p99 is mostly the pacer's own lateness: a stall of the load generator or the machine.</summary>
+    private static bool GeneratorStall(OpenLoopResult step) =>
+        step.KeptUp && step.PercentileMicroseconds(99) >= 10_000 && step.LatenessMicroseconds(99) >= 0.5 * step.PercentileMicroseconds(99);
 
     private static string OpenLoopRow(OpenLoopResult run) =>
         Inv($"| {run.Name} | {run.OfferedRate:N0} | {run.AchievedRate:N0}{(run.KeptUp ? "" : " ✗")} | {string.Join(" | ", Percentiles.Select(p => Micros(run.PercentileMicroseconds(p))))} | {Micros(run.MaxMicroseconds)} | {run.Errors:N0} | {Micros(run.LatenessMicroseconds(50))} / {Micros(run.LatenessMicroseconds(99))} |");

@@ -19,8 +19,14 @@ internal static class RepositoryPaths
     /// <summary>src/Sidecar: the sidecar's content root, so it reads its own appsettings.json.</summary>
     public static string SidecarContentRoot => Path.Combine(Root, "src", "Sidecar");
 
-    /// <summary>src/Sidecar/bin/&lt;Configuration&gt;/net10.0/CacheSidecar.dll.</summary>
-    public static string SidecarAssembly => Path.Combine(SidecarContentRoot, "bin", BuildConfiguration, "net10.0", "CacheSidecar.dll");
+    /// <summary>
+    /// src/Sidecar/bin/&lt;Configuration&gt;/net10.0/CacheSidecar.dll, or the assembly named by
+    /// <c>CACHESIDECAR_BENCH_SIDECAR</c>: e.g. a ReadyToRun publish, the build the Dockerfile ships.
+    /// </summary>
+    public static string SidecarAssembly =>
+        Environment.GetEnvironmentVariable("CACHESIDECAR_BENCH_SIDECAR") is { Length: > 0 } published
+            ? Path.GetFullPath(published)
+            : Path.Combine(SidecarContentRoot, "bin", BuildConfiguration, "net10.0", "CacheSidecar.dll");
 
     public static string BenchmarksDocument => Path.Combine(Root, "docs", "benchmarks.md");
 

@@ -40,7 +40,9 @@ internal static class ReportText
         md.AppendLine(Inv($"- Load average (1/5/15 min) at start: {machine.LoadAverageAtStart}; at end: {loadAverageAtEnd}. Everything below shares these cores: bench process (load generator and MongoDB test server), sidecar, redis-server."));
         md.AppendLine(Inv($"- Redis: redis-server {redisVersion} started by the bench on 127.0.0.1, no persistence."));
         md.AppendLine(Inv($"- MongoDB: the in-process `MongoWireServer` **test server** (tests/MongoWireTestServer), not mongod: {mongoNote}"));
-        md.AppendLine("- Sidecar: the built `CacheSidecar.dll` as a child process, configured through `Sidecar__…` environment variables.");
+        md.AppendLine(Environment.GetEnvironmentVariable("CACHESIDECAR_BENCH_SIDECAR") is { Length: > 0 } published
+            ? $"- Sidecar: `{published}` (`CACHESIDECAR_BENCH_SIDECAR`; the ReadyToRun publish the Dockerfile ships) as a child process, configured through `Sidecar__…` environment variables."
+            : "- Sidecar: the built `CacheSidecar.dll` as a child process, configured through `Sidecar__…` environment variables.");
         md.AppendLine();
     }
 

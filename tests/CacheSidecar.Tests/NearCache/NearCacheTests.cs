@@ -112,7 +112,10 @@ public abstract class NearCacheTests : IAsyncDisposable
         await _a.Client.InvalidateAsync(new InvalidateRequest { Namespace = NearCached, Keys = { key } });
 
         await UntilAsync(() => Task.FromResult(!L1(_b, NearCached).TryGet(key, out _)), PropagationBound);
-        Assert.True(L1(_b, NearCached).TryGet(other, out _));
+        // Whether `other` is still held is not asserted here: B may clear its whole L1 at any
+        // time for safety (a check that ran while a message was in flight looks like a lost
+        // message). That only the named keys are dropped is NamespaceNearCacheTests' job.
+        Assert.Equal("2", (await _b.Client.GetAsync(NearCached, other)).Text());
     }
 
     [Fact]

@@ -24,11 +24,7 @@ public sealed class NearCacheReloadTests
             ["Sidecar:Namespaces:hot:NearCache:Enabled"] = "true",
             ["Sidecar:Namespaces:hot:Ttl"] = "00:10:00",
         };
-        var source = new ReloadableSource(settings);
-        var configuration = new ConfigurationBuilder().Add(source).Build();
-        var options = new SidecarOptions();
-        configuration.GetSection(SidecarOptions.SectionName).Bind(options);
-        using var registry = new NamespaceRegistry(Options.Create(options), configuration, NullLogger<NamespaceRegistry>.Instance);
+        using var registry = Watching(settings, out var source);
 
         source.Provider.Replace(new Dictionary<string, string?>(settings)
         {
@@ -52,17 +48,23 @@ public sealed class NearCacheReloadTests
             ["Sidecar:Namespaces:hot:Collection"] = "hot_items",
             ["Sidecar:Namespaces:hot:NearCache:Enabled"] = "true",
         };
-        var source = new ReloadableSource(settings);
-        var configuration = new ConfigurationBuilder().Add(source).Build();
-        var options = new SidecarOptions();
-        configuration.GetSection(SidecarOptions.SectionName).Bind(options);
-        using var registry = new NamespaceRegistry(Options.Create(options), configuration, NullLogger<NamespaceRegistry>.Instance);
+        using var registry = Watching(settings, out var source);
 
         source.Provider.Replace(new Dictionary<string, string?>(settings) { ["Sidecar:Namespaces:hot:Ttl"] = "00:05:00" });
 
         Assert.True(registry.TryGet("hot", out var hot));
         Assert.Equal(TimeSpan.FromMinutes(5), hot.Ttl);
         Assert.True(hot.NearCache.Enabled);
+    }
+
+    /// <summary>A registry started from <paramref name="settings"/> and watching them for reloads, as the sidecar's is.</summary>
+    private static NamespaceRegistry Watching(Dictionary<string, string?> settings, out ReloadableSource source)
+    {
+        source = new ReloadableSource(settings);
+        var configuration = new ConfigurationBuilder().Add(source).Build();
+        var options = new SidecarOptions();
+        configuration.GetSection(SidecarOptions.SectionName).Bind(options);
+        return new NamespaceRegistry(Options.Create(options), configuration, NullLogger<NamespaceRegistry>.Instance);
     }
 
     /// <summary>An in-memory source whose whole content can be swapped, raising the reload token like a changed file.</summary>

@@ -94,8 +94,8 @@ internal sealed class RedisCacheTier : ICacheTier, IDisposable
                 // Miss, expired or invalidated: the Lua step decides, atomically with taking the lease.
                 // Write-behind namespaces also read the pending record (cache, then pending, then store).
                 RedisKey[] keys = ns.Strategy == CacheStrategy.WriteBehind
-                    ? [entryKey, RedisKeyLayout.Lease(tag, key), generationKey, RedisKeyLayout.Pending(tag, key)]
-                    : [entryKey, RedisKeyLayout.Lease(tag, key), generationKey];
+                    ? [.. RedisKeyLayout.KeysFor(tag, key), RedisKeyLayout.Pending(tag, key)]
+                    : RedisKeyLayout.KeysFor(tag, key);
                 var result = (RedisResult[])(await db.ScriptEvaluateAsync(
                     RedisScripts.Lookup,
                     keys,

@@ -43,7 +43,13 @@ internal static class RedisKeyLayout
 
     public static RedisKey Log(NamespacePolicy ns, int partition) => $"{Tag(ns, partition)}:log";
 
-    public static RedisKey Pending(NamespacePolicy ns, int partition, string key) => $"{Tag(ns, partition)}:p:{key}";
+    public static RedisKey Pending(NamespacePolicy ns, int partition, string key) => Pending(Tag(ns, partition), key);
+
+    /// <summary>The namespace's near-cache invalidation counter (its own slot, like the dead letters).</summary>
+    public static RedisKey NearCacheSequence(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:l1}}:seq";
+
+    /// <summary>The deployment's near-cache invalidation channel (pub/sub, not a key).</summary>
+    public static RedisChannel NearCacheChannel(string keyPrefix) => RedisChannel.Literal(keyPrefix + ":l1");
 
     /// <summary>One dead-letter stream per namespace (its own slot: dead letters are rare and read by operators).</summary>
     public static RedisKey DeadLetter(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:dlq}}:dlq";
@@ -51,15 +57,13 @@ internal static class RedisKeyLayout
     /// <summary>Entry, lease, generation, pending record and partition log of one key: the KEYS of the write-behind scripts.</summary>
     public static RedisKey[] WriteBehindKeysFor(NamespacePolicy ns, string key)
     {
-        var partition = PartitionOf(ns, key);
-        var tag = Tag(ns, partition);
-        return [$"{tag}:e:{key}", $"{tag}:l:{key}", $"{tag}:gen", $"{tag}:p:{key}", $"{tag}:log"];
+        var tag = Tag(ns, PartitionOf(ns, key));
+        return [Entry(tag, key), Lease(tag, key), Generation(tag), Pending(tag, key), $"{tag}:log"];
     }
 
     /// <summary>Entry, lease and generation keys of one key: the KEYS of every per-key script.</summary>
-    public static RedisKey[] KeysFor(NamespacePolicy ns, string key)
-    {
-        var tag = Tag(ns, PartitionOf(ns, key));
-        return [$"{tag}:e:{key}", $"{tag}:l:{key}", $"{tag}:gen"];
-    }
+    public static RedisKey[] KeysFor(NamespacePolicy ns, string key) => KeysFor(Tag(ns, PartitionOf(ns, key)), key);
+
+    /// <summary><see cref="KeysFor(NamespacePolicy, string)"/> for a partition tag already computed.</summary>
+    public static RedisKey[] KeysFor(string tag, string key) => [Entry(tag, key), Lease(tag, key), Generation(tag)];
 }

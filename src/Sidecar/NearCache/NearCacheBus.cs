@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Text;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Logging;
@@ -56,7 +55,7 @@ internal sealed class NearCacheBus : IDisposable
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _channel = RedisChannel.Literal(options.Value.Redis.KeyPrefix + ":l1");
+        _channel = RedisKeyLayout.NearCacheChannel(options.Value.Redis.KeyPrefix);
         _caches = _redis is null
             ? FrozenDictionary<string, NamespaceNearCache>.Empty
             : namespaces.All.Where(ns => ns.NearCache.Enabled).ToFrozenDictionary(ns => ns.Name, ns => new NamespaceNearCache(ns, time), StringComparer.Ordinal);
@@ -111,26 +110,11 @@ internal sealed class NearCacheBus : IDisposable
             l1.Invalidate(key);
         }
 
-        var payload = new StringBuilder();
-        foreach (var key in keys)
-        {
-            payload.Append('\n').Append(key); // keys cannot contain control characters (validated)
-        }
-
-        return PublishAsync(ns, payload.ToString());
+        // "\n<key>" per key: keys cannot contain control characters (validated).
+        return PublishAsync(ns, string.Concat(keys.Select(key => "\n" + key)));
     }
 
-    public Task InvalidateAsync(NamespacePolicy ns, string key)
-    {
-        var l1 = For(ns);
-        if (l1 is null)
-        {
-            return Task.CompletedTask;
-        }
-
-        l1.Invalidate(key);
-        return PublishAsync(ns, "\n" + key);
-    }
+    public Task InvalidateAsync(NamespacePolicy ns, string key) => InvalidateAsync(ns, [key]);
 
     /// <summary>Clears the namespace here at once, then on every instance.</summary>
     public Task InvalidateNamespaceAsync(NamespacePolicy ns)
@@ -199,7 +183,7 @@ internal sealed class NearCacheBus : IDisposable
             }
 
             var ns = unpublishedNs ?? l1.NamespacePolicy;
-            var counter = await _redis.ExecuteAsync(db => db.StringGetAsync(SequenceKey(ns)), cancellationToken).ConfigureAwait(false);
+            var counter = await _redis.ExecuteAsync(db => db.StringGetAsync(RedisKeyLayout.NearCacheSequence(ns)), cancellationToken).ConfigureAwait(false);
             var sequence = counter.IsNull ? 0 : (long)counter;
             var wasInSync = l1.InSync;
             if (l1.Resync(sequence) && wasInSync)
@@ -226,7 +210,7 @@ internal sealed class NearCacheBus : IDisposable
         {
             // Not the caller's token: the write this follows has happened and must be announced.
             await _redis!.ExecuteAsync(
-                db => db.ScriptEvaluateAsync(PublishScript, [SequenceKey(ns)], [_channel.ToString(), ns.Name, keysPayload]),
+                db => db.ScriptEvaluateAsync(PublishScript, [RedisKeyLayout.NearCacheSequence(ns)], [_channel.ToString(), ns.Name, keysPayload]),
                 CancellationToken.None).ConfigureAwait(false);
         }
         catch (CacheUnavailableException ex)
@@ -276,6 +260,4 @@ internal sealed class NearCacheBus : IDisposable
 
         SidecarLog.NearCacheDisconnected(_logger, connectionType.ToString());
     }
-
-    private static RedisKey SequenceKey(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:l1}}:seq";
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.NearCache;
@@ -9,39 +10,25 @@ namespace CacheSidecar.Strategies;
 /// <remarks>Namespaces with a near-cache get the same strategy behind a <see cref="NearCachedStrategy"/>.</remarks>
 internal sealed class StrategyResolver
 {
-    private readonly ICacheStrategy _cacheAside;
-    private readonly ICacheStrategy _writeThrough;
-    private readonly ICacheStrategy _ttl;
-    private readonly ICacheStrategy _writeBehind;
-    private readonly ICacheStrategy _nearCachedCacheAside;
-    private readonly ICacheStrategy _nearCachedWriteThrough;
-    private readonly ICacheStrategy _nearCachedTtl;
-    private readonly ICacheStrategy _nearCachedWriteBehind;
+    private readonly FrozenDictionary<CacheStrategy, ICacheStrategy> _plain;
+    private readonly FrozenDictionary<CacheStrategy, ICacheStrategy> _nearCached;
 
     public StrategyResolver(CacheAsideStrategy cacheAside, WriteThroughStrategy writeThrough, TtlStrategy ttl, ICacheTier cache, NearCacheBus nearCache, IServiceProvider services)
     {
-        _cacheAside = cacheAside;
-        _writeThrough = writeThrough;
-        _ttl = ttl;
-        // Write-behind needs Redis to hold acknowledged writes durably. On the in-process tier
-        // (embedded default) it behaves as write-through instead (§7), and says so at start-up.
-        _writeBehind = cache is RedisCacheTier ? services.GetRequiredService<WriteBehindStrategy>() : writeThrough;
-        _nearCachedCacheAside = new NearCachedStrategy(_cacheAside, nearCache);
-        _nearCachedWriteThrough = new NearCachedStrategy(_writeThrough, nearCache);
-        _nearCachedTtl = new NearCachedStrategy(_ttl, nearCache);
-        _nearCachedWriteBehind = new NearCachedStrategy(_writeBehind, nearCache);
+        _plain = new Dictionary<CacheStrategy, ICacheStrategy>
+        {
+            [CacheStrategy.CacheAside] = cacheAside,
+            [CacheStrategy.WriteThrough] = writeThrough,
+            [CacheStrategy.Ttl] = ttl,
+            // Write-behind needs Redis to hold acknowledged writes durably. On the in-process tier
+            // (embedded default) it behaves as write-through instead (§7), and says so at start-up.
+            [CacheStrategy.WriteBehind] = cache is RedisCacheTier ? services.GetRequiredService<WriteBehindStrategy>() : writeThrough,
+        }.ToFrozenDictionary();
+        _nearCached = _plain.ToFrozenDictionary(pair => pair.Key, pair => (ICacheStrategy)new NearCachedStrategy(pair.Value, nearCache));
     }
 
-    public ICacheStrategy For(NamespacePolicy ns) => (ns.Strategy, ns.NearCache.Enabled) switch
-    {
-        (CacheStrategy.CacheAside, false) => _cacheAside,
-        (CacheStrategy.WriteThrough, false) => _writeThrough,
-        (CacheStrategy.Ttl, false) => _ttl,
-        (CacheStrategy.WriteBehind, false) => _writeBehind,
-        (CacheStrategy.CacheAside, true) => _nearCachedCacheAside,
-        (CacheStrategy.WriteThrough, true) => _nearCachedWriteThrough,
-        (CacheStrategy.Ttl, true) => _nearCachedTtl,
-        (CacheStrategy.WriteBehind, true) => _nearCachedWriteBehind,
-        _ => throw new InvalidOperationException($"Strategy {ns.Strategy} is not available."),
-    };
+    public ICacheStrategy For(NamespacePolicy ns) =>
+        (ns.NearCache.Enabled ? _nearCached : _plain).TryGetValue(ns.Strategy, out var strategy)
+            ? strategy
+            : throw new InvalidOperationException($"Strategy {ns.Strategy} is not available.");
 }

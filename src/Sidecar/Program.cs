@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSidecarConfigFile().ConfigureSidecarEndpoints();
-builder.Services.AddCacheSidecar();
+builder.Services.AddCacheSidecar(builder.Configuration);
 
 var app = builder.Build();
 app.UseSidecarEndpointRoles();

@@ -1,11 +1,9 @@
 using CacheSidecar.Configuration;
 using CacheSidecar.Contracts.V1;
+using CacheSidecar.Core;
 using CacheSidecar.Strategies;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
+using CacheSidecar.Telemetry;
 using Grpc.Core;
-using ContractPolicy = CacheSidecar.Contracts.V1.NamespacePolicy;
-using NamespacePolicy = CacheSidecar.Configuration.NamespacePolicy;
 
 namespace CacheSidecar.Api;
 
@@ -15,15 +13,20 @@ namespace CacheSidecar.Api;
 /// Bound by <see cref="StrictRequestBinding"/>, so an unparseable request is INVALID_ARGUMENT.
 /// </summary>
 [BindServiceMethod(typeof(StrictRequestBinding), nameof(StrictRequestBinding.BindService))]
-internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolver strategies, NamespaceRegistry namespaces, ExplicitInvalidation invalidator, Telemetry.SidecarMetrics metrics) : Cache.CacheBase
+internal sealed class CacheGrpcService(
+    RequestValidator validate,
+    StrategyResolver strategies,
+    NamespaceRegistry namespaces,
+    SidecarMetrics metrics) : Cache.CacheBase
 {
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         var ns = validate.Namespace(request.Namespace);
         RequestValidator.Key(ns, request.Key);
-        var result = await strategies.For(ns).GetAsync(ns, request.Key, context.CancellationToken).ConfigureAwait(false);
-        metrics.Read(ns.Name, result.Source, result.Found);
-        return ToResponse(result);
+        var result = await strategies.For(ns).GetAsync(ns, request.Key, context.CancellationToken)
+            .ConfigureAwait(false);
+        metrics.Read(ns.Name, ContractMapping.SourceLabel(result.Source), result.Found);
+        return ContractMapping.ToResponse(result);
     }
 
     public override async Task<BatchGetResponse> BatchGet(BatchGetRequest request, ServerCallContext context)
@@ -36,11 +39,12 @@ internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolv
             return response;
         }
 
-        var results = await strategies.For(ns).BatchGetAsync(ns, request.Keys, context.CancellationToken).ConfigureAwait(false);
+        var results = await strategies.For(ns).BatchGetAsync(ns, request.Keys, context.CancellationToken)
+            .ConfigureAwait(false);
         for (var i = 0; i < results.Length; i++)
         {
-            metrics.Read(ns.Name, results[i].Source, results[i].Found);
-            response.Items.Add(new BatchGetItem { Key = request.Keys[i], Result = ToResponse(results[i]) });
+            metrics.Read(ns.Name, ContractMapping.SourceLabel(results[i].Source), results[i].Found);
+            response.Items.Add(new BatchGetItem { Key = request.Keys[i], Result = ContractMapping.ToResponse(results[i]) });
         }
 
         return response;
@@ -57,7 +61,12 @@ internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolv
 
         var write = new WriteRequest(request.Key, request.Value.Memory, contentType, ttl, ifMatch);
         var result = await strategies.For(ns).PutAsync(ns, write, context.CancellationToken).ConfigureAwait(false);
-        return new PutResponse { Etag = CacheTier.Versions.ToEtag(result.Version), Persisted = result.Persisted, Queued = result.Queued };
+        return new PutResponse
+        {
+            Etag = Versions.ToEtag(result.Version),
+            Persisted = result.Persisted,
+            Queued = result.Queued,
+        };
     }
 
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
@@ -65,7 +74,8 @@ internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolv
         var ns = validate.Namespace(request.Namespace);
         RequestValidator.Key(ns, request.Key);
         var ifMatch = RequestValidator.IfMatch(request.IfMatch);
-        var result = await strategies.For(ns).DeleteAsync(ns, request.Key, ifMatch, context.CancellationToken).ConfigureAwait(false);
+        var result = await strategies.For(ns).DeleteAsync(ns, request.Key, ifMatch, context.CancellationToken)
+            .ConfigureAwait(false);
         return new DeleteResponse { Deleted = result.Deleted, Persisted = result.Persisted, Queued = result.Queued };
     }
 
@@ -79,7 +89,7 @@ internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolv
                 throw Errors.InvalidArgument("Give either keys or whole_namespace, not both.");
             }
 
-            await invalidator.InvalidateNamespaceAsync(ns, context.CancellationToken).ConfigureAwait(false);
+            await strategies.For(ns).InvalidateNamespaceAsync(ns, context.CancellationToken).ConfigureAwait(false);
             return new InvalidateResponse();
         }
 
@@ -89,61 +99,15 @@ internal sealed class CacheGrpcService(RequestValidator validate, StrategyResolv
         }
 
         RequestValidator.Keys(ns, request.Keys);
-        var invalidated = await invalidator.InvalidateAsync(ns, request.Keys, context.CancellationToken).ConfigureAwait(false);
+        var invalidated = await strategies.For(ns).InvalidateAsync(ns, request.Keys, context.CancellationToken)
+            .ConfigureAwait(false);
         return new InvalidateResponse { Invalidated = invalidated };
     }
 
     public override Task<ListNamespacesResponse> ListNamespaces(ListNamespacesRequest request, ServerCallContext context)
     {
         var response = new ListNamespacesResponse();
-        response.Namespaces.AddRange(namespaces.All.Select(ToContract));
+        response.Namespaces.AddRange(namespaces.All.Select(ContractMapping.ToContract));
         return Task.FromResult(response);
     }
-
-    private static GetResponse ToResponse(ReadResult result)
-    {
-        var response = new GetResponse
-        {
-            Found = result.Found,
-            Source = result.Source switch
-            {
-                ReadSource.Cache or ReadSource.NearCache => ValueSource.Cache,
-                ReadSource.Pending => ValueSource.Pending,
-                _ => ValueSource.Store,
-            },
-        };
-        if (!result.Found)
-        {
-            return response;
-        }
-
-        // The bytes are never mutated after they are read, so wrapping saves a copy per hit.
-        response.Value = UnsafeByteOperations.UnsafeWrap(result.Value);
-        response.ContentType = result.ContentType;
-        response.Etag = CacheTier.Versions.ToEtag(result.Version);
-        response.Stale = result.Stale;
-        if (result.TtlRemaining is { } remaining)
-        {
-            response.TtlRemaining = Duration.FromTimeSpan(remaining);
-        }
-
-        return response;
-    }
-
-    private static ContractPolicy ToContract(NamespacePolicy policy) => new()
-    {
-        Name = policy.Name,
-        Strategy = policy.Strategy.ToString(),
-        Ttl = Duration.FromTimeSpan(policy.Ttl),
-        TtlJitter = Duration.FromTimeSpan(policy.TtlJitter),
-        NegativeTtl = Duration.FromTimeSpan(policy.NegativeTtl),
-        MaxTtl = Duration.FromTimeSpan(policy.MaxTtl),
-        MaxKeyBytes = policy.MaxKeyBytes,
-        MaxValueBytes = policy.MaxValueBytes,
-        Collection = policy.Collection ?? string.Empty,
-        IdType = policy.IdType.ToString(),
-        OnStoreDown = policy.OnStoreDown.ToString(),
-        StaleWindow = Duration.FromTimeSpan(policy.StaleWindow),
-        OnCacheDown = policy.OnCacheDown.ToString(),
-    };
 }

@@ -1,4 +1,5 @@
 using CacheSidecar.CacheTier;
+using CacheSidecar.Core;
 using CacheSidecar.Logging;
 using CacheSidecar.Store;
 using CacheSidecar.Strategies;
@@ -51,7 +52,7 @@ internal sealed class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterc
         StoreUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
         CacheUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
         SidecarUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
-        WriteBehind.BacklogFullException ex => new Status(StatusCode.ResourceExhausted, ex.Message),
+        BacklogFullException ex => new Status(StatusCode.ResourceExhausted, ex.Message),
         // The caller's own deadline fires a little before ours (ours starts when the request
         // arrives), and its abort reaches us as a plain cancellation: a cancellation within a
         // second of the deadline is the deadline. The deadline is a wall-clock instant.

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Store;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 
 namespace CacheSidecar.CacheTier;
 
@@ -25,7 +26,9 @@ internal sealed class InMemoryCacheTier : ICacheTier
 
     public string Description => "in-process memory (embedded default; not shared between instances)";
 
-    public Task<CacheLookup> LookupAsync(NamespacePolicy ns, string key, string? leaseToken, CancellationToken cancellationToken)
+    /// <remarks>No pending records here: write-behind runs as write-through on this tier (§7).</remarks>
+    public Task<CacheLookup> LookupAsync(NamespacePolicy ns, string key, string? leaseToken, bool readPending,
+        CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
@@ -214,7 +217,7 @@ internal sealed class InMemoryCacheTier : ICacheTier
     }
 
     private long Generation(NamespacePolicy ns, string key) =>
-        _generations.TryGetValue((ns.Name, RedisKeyLayout.PartitionOf(ns, key)), out var g) ? g : 0;
+        _generations.TryGetValue((ns.Name, ns.PartitionOf(key)), out var g) ? g : 0;
 
     private object Stripe((string Ns, string Key) id) => _stripes[(id.GetHashCode() & int.MaxValue) % _stripes.Length];
 }

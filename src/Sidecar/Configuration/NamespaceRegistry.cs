@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Reflection;
 using CacheSidecar.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -9,10 +10,11 @@ namespace CacheSidecar.Configuration;
 /// The validated namespace policies, looked up by name on every call, and hot-reloaded when the
 /// configuration changes (a mounted ConfigMap file, see <c>CACHESIDECAR_CONFIG_FILE</c>).
 /// <para>
-/// A reload may change what is safe to change under traffic: TTLs, jitter, negative TTL, limits,
-/// stale window, fail-safe and cache-down behaviour, lease TTL, and add namespaces that are not
-/// write-behind. It may not change what data lives where (strategy, collection, id type,
-/// partitions, key prefix, write-behind settings) or remove a namespace: such a reload, or one that
+/// A reload may change what is safe to change under traffic (TTLs, jitter, negative TTL, limits,
+/// stale window, fail-safe and cache-down behaviour, lease TTL) and add namespaces that are
+/// neither write-behind nor near-cached. It may not change a setting marked
+/// <see cref="RequiresRestartAttribute"/> where it is declared (what data lives where, and what starts
+/// with the sidecar) or remove a namespace: such a reload, or one that
 /// fails validation, is refused whole, the previous policies stay, and the log says why. Calls in
 /// flight keep the policy they started with; queued write-behind writes are untouched.
 /// </para>
@@ -22,9 +24,18 @@ internal sealed class NamespaceRegistry : IDisposable
     private readonly IConfiguration? _configuration;
     private readonly ILogger<NamespaceRegistry>? _logger;
     private readonly IDisposable? _subscription;
+
+    // The settings marked [RequiresRestart] where they are declared.
+    private static readonly PropertyInfo[] RestartOnlySettings = typeof(NamespacePolicy).GetProperties()
+        .Where(p => p.IsDefined(typeof(RequiresRestartAttribute), inherit: true))
+        .ToArray();
+
     private volatile FrozenDictionary<string, NamespacePolicy> _policies;
 
-    public NamespaceRegistry(IOptions<SidecarOptions> options, IConfiguration? configuration = null, ILogger<NamespaceRegistry>? logger = null)
+    public NamespaceRegistry(
+        IOptions<SidecarOptions> options,
+        IConfiguration? configuration = null,
+        ILogger<NamespaceRegistry>? logger = null)
     {
         _policies = Resolve(options.Value);
         _configuration = configuration;
@@ -94,11 +105,11 @@ internal sealed class NamespaceRegistry : IDisposable
                 continue;
             }
 
-            if (before.Strategy != after.Strategy || before.Collection != after.Collection || before.IdType != after.IdType
-                || before.Partitions != after.Partitions || before.KeyPrefix != after.KeyPrefix || before.WriteBehind != after.WriteBehind
-                || before.NearCache != after.NearCache)
+            var changed = RestartOnlySettings.Where(p => !Equals(p.GetValue(before), p.GetValue(after))).ToList();
+            if (changed.Count > 0)
             {
-                yield return $"namespace '{name}': Strategy, Collection, IdType, Partitions, KeyPrefix, WriteBehind and NearCache settings need a restart";
+                yield return $"namespace '{name}': {string.Join(", ", changed.Select(p => p.Name))} changed; "
+                    + $"{string.Join(", ", RestartOnlySettings.Select(p => p.Name))} settings need a restart";
             }
         }
 
@@ -106,12 +117,14 @@ internal sealed class NamespaceRegistry : IDisposable
         {
             if (!current.ContainsKey(name) && added.Strategy == CacheStrategy.WriteBehind)
             {
-                yield return $"new namespace '{name}': a write-behind namespace needs a restart (its flushers start with the sidecar)";
+                yield return $"new namespace '{name}': a write-behind namespace needs a restart "
+                    + "(its flushers start with the sidecar)";
             }
 
             if (!current.ContainsKey(name) && added.NearCache.Enabled)
             {
-                yield return $"new namespace '{name}': a near-cache namespace needs a restart (its invalidation subscription starts with the sidecar)";
+                yield return $"new namespace '{name}': a near-cache namespace needs a restart "
+                    + "(its invalidation subscription starts with the sidecar)";
             }
         }
     }

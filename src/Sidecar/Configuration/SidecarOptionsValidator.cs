@@ -34,15 +34,8 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
             failures.Add("Sidecar:Redis:KeyPrefix must be 1-32 characters of letters, digits, '_', '.', '-'.");
         }
 
-        if (options.Redis.CircuitBreakDuration <= TimeSpan.Zero)
-        {
-            failures.Add("Sidecar:Redis:CircuitBreakDuration must be positive.");
-        }
-
-        if (options.Mongo.ServerSelectionTimeout <= TimeSpan.Zero)
-        {
-            failures.Add("Sidecar:Mongo:ServerSelectionTimeout must be positive.");
-        }
+        CheckRules(options.Redis, "Sidecar:Redis", failures);
+        CheckRules(options.Mongo, "Sidecar:Mongo", failures);
 
         if (!string.IsNullOrEmpty(options.Mongo.ConnectionString) && string.IsNullOrWhiteSpace(options.Mongo.Database))
         {
@@ -108,98 +101,55 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
         }
 
         var policy = NamespacePolicy.From(nsName, options);
-        if (policy.Strategy is CacheStrategy.CacheAside or CacheStrategy.WriteThrough or CacheStrategy.WriteBehind && !policy.HasStore)
+        if (policy.Strategy is CacheStrategy.CacheAside or CacheStrategy.WriteThrough or CacheStrategy.WriteBehind
+            && !policy.HasStore)
         {
-            failures.Add($"{at}:Collection is required for the {policy.Strategy} strategy (only Ttl namespaces may be a pure cache).");
+            failures.Add(
+                $"{at}:Collection is required for the {policy.Strategy} strategy (only Ttl namespaces may be a pure cache).");
         }
 
-        if (policy.Collection is { } collection && (!CollectionNamePattern().IsMatch(collection) || collection.StartsWith("system.", StringComparison.Ordinal)))
+        if (policy.Collection is { } collection
+            && (!CollectionNamePattern().IsMatch(collection) || collection.StartsWith("system.", StringComparison.Ordinal)))
         {
-            failures.Add($"{at}:Collection '{collection}' is not a valid collection name (letters, digits, '_', '.', '-'; not 'system.*').");
+            failures.Add($"{at}:Collection '{collection}' is not a valid collection name "
+                + "(letters, digits, '_', '.', '-'; not 'system.*').");
         }
 
-        Positive(policy.Ttl, $"{at}:Ttl", failures);
-        Positive(policy.MaxTtl, $"{at}:MaxTtl", failures);
-        Positive(policy.LeaseTtl, $"{at}:LeaseTtl", failures);
-        NotNegative(policy.TtlJitter, $"{at}:TtlJitter", failures);
-        NotNegative(policy.NegativeTtl, $"{at}:NegativeTtl", failures);
-        NotNegative(policy.StaleWindow, $"{at}:StaleWindow", failures);
+        CheckRules(options, at, failures);
         if (policy.Ttl > policy.MaxTtl)
         {
             failures.Add($"{at}:Ttl ({policy.Ttl}) must not exceed MaxTtl ({policy.MaxTtl}).");
         }
 
-        Range(policy.MaxKeyBytes, 1, NamespaceDefaults.MaxKeyBytesLimit, $"{at}:MaxKeyBytes", failures);
-        Range(policy.MaxValueBytes, 1, NamespaceDefaults.MaxValueBytesLimit, $"{at}:MaxValueBytes", failures);
-        Range(policy.Partitions, 1, NamespaceDefaults.MaxPartitions, $"{at}:Partitions", failures);
         if (policy.Strategy == CacheStrategy.WriteBehind)
         {
-            ValidateWriteBehind(policy.WriteBehind, $"{at}:WriteBehind", failures);
+            var wb = policy.WriteBehind;
+            CheckRules(wb, $"{at}:WriteBehind", failures);
+            if (wb.RetryBaseDelay > wb.RetryMaxDelay)
+            {
+                failures.Add($"{at}:WriteBehind:RetryBaseDelay ({wb.RetryBaseDelay}) must not exceed "
+                    + $"RetryMaxDelay ({wb.RetryMaxDelay}).");
+            }
         }
 
         if (policy.NearCache.Enabled)
         {
-            ValidateNearCache(policy.NearCache, $"{at}:NearCache", failures);
+            CheckRules(policy.NearCache, $"{at}:NearCache", failures);
         }
     }
 
-    private static void ValidateNearCache(NearCachePolicy l1, string at, List<string> failures)
+    /// <summary>Checks every <see cref="SettingRuleAttribute"/> declared on <paramref name="options"/>' properties.</summary>
+    private static void CheckRules(object options, string at, List<string> failures)
     {
-        Range(l1.MaxEntries, 1, NearCacheDefaults.MaxEntriesLimit, $"{at}:MaxEntries", failures);
-        if (l1.MaxBytes < 1024 || l1.MaxBytes > NearCacheDefaults.MaxBytesLimit)
+        foreach (var property in options.GetType().GetProperties())
         {
-            failures.Add($"{at}:MaxBytes must be between 1024 and {NearCacheDefaults.MaxBytesLimit} (was {l1.MaxBytes}).");
-        }
-
-        Positive(l1.Ttl, $"{at}:Ttl", failures);
-        if (l1.ResyncInterval < NearCacheDefaults.MinResyncInterval)
-        {
-            failures.Add($"{at}:ResyncInterval must be at least {NearCacheDefaults.MinResyncInterval} (was {l1.ResyncInterval}).");
-        }
-    }
-
-    private static void ValidateWriteBehind(WriteBehindPolicy wb, string at, List<string> failures)
-    {
-        Range(wb.BatchSize, 1, WriteBehindDefaults.MaxBatchSize, $"{at}:BatchSize", failures);
-        Range(wb.MaxAttempts, 1, 1000, $"{at}:MaxAttempts", failures);
-        Range(wb.WaitForReplicas, 0, 100, $"{at}:WaitForReplicas", failures);
-        if (wb.MaxBacklog < 1)
-        {
-            failures.Add($"{at}:MaxBacklog must be at least 1 (was {wb.MaxBacklog}).");
-        }
-
-        Positive(wb.FlushInterval, $"{at}:FlushInterval", failures);
-        Positive(wb.ReclaimAfter, $"{at}:ReclaimAfter", failures);
-        Positive(wb.RetryBaseDelay, $"{at}:RetryBaseDelay", failures);
-        Positive(wb.RetryMaxDelay, $"{at}:RetryMaxDelay", failures);
-        Positive(wb.WaitTimeout, $"{at}:WaitTimeout", failures);
-        if (wb.RetryBaseDelay > wb.RetryMaxDelay)
-        {
-            failures.Add($"{at}:RetryBaseDelay ({wb.RetryBaseDelay}) must not exceed RetryMaxDelay ({wb.RetryMaxDelay}).");
-        }
-    }
-
-    private static void Positive(TimeSpan value, string field, List<string> failures)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            failures.Add($"{field} must be positive (was {value}).");
-        }
-    }
-
-    private static void NotNegative(TimeSpan value, string field, List<string> failures)
-    {
-        if (value < TimeSpan.Zero)
-        {
-            failures.Add($"{field} must not be negative (was {value}).");
-        }
-    }
-
-    private static void Range(int value, int min, int max, string field, List<string> failures)
-    {
-        if (value < min || value > max)
-        {
-            failures.Add($"{field} must be between {min} and {max} (was {value}).");
+            foreach (var rule in property.GetCustomAttributes(typeof(SettingRuleAttribute), inherit: true))
+            {
+                if (((SettingRuleAttribute)rule).Check(property.GetValue(options)) is { } reason)
+                {
+                    failures.Add($"{at}:{property.Name} {reason}");
+                }
+            }
         }
     }
 }

@@ -1,11 +1,9 @@
 using CacheSidecar.Api;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
-using CacheSidecar.NearCache;
 using CacheSidecar.Store;
 using CacheSidecar.Strategies;
 using CacheSidecar.Telemetry;
-using CacheSidecar.WriteBehind;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -17,45 +15,39 @@ public static class SidecarServiceCollectionExtensions
     /// <summary>
     /// Registers the sidecar: validated options, the cache tier (Redis, or in-process when no
     /// Redis is configured), the store (MongoDB, or SQLite when none is configured), the
-    /// strategies and the gRPC services with their interceptors.
+    /// strategies and the gRPC services with their interceptors. The tiers are chosen here, once,
+    /// from <paramref name="configuration"/> (see <see cref="DeploymentMode"/>).
     /// </summary>
-    public static IServiceCollection AddCacheSidecar(this IServiceCollection services)
+    public static IServiceCollection AddCacheSidecar(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var mode = DeploymentMode.From(configuration);
 
         // Strict binding: a misspelt key or a value that does not convert (Strategy "CacheBeside")
         // refuses to start instead of silently dropping the setting or the whole namespace.
-        services.AddOptions<SidecarOptions>().BindConfiguration(SidecarOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true).ValidateOnStart();
+        services.AddOptions<SidecarOptions>()
+            .BindConfiguration(SidecarOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, ListenAddressValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(mode);
         services.TryAddSingleton<NamespaceRegistry>();
-
-        services.TryAddSingleton<ICacheTier>(sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Redis.Configuration)
-            ? ActivatorUtilities.CreateInstance<InMemoryCacheTier>(sp)
-            : ActivatorUtilities.CreateInstance<RedisCacheTier>(sp));
         services.TryAddSingleton<SidecarMetrics>();
-        services.TryAddSingleton<IRecordStore>(sp => new MeteredRecordStore(
-            string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<SidecarOptions>>().Value.Mongo.ConnectionString)
-                ? ActivatorUtilities.CreateInstance<SqliteRecordStore>(sp)
-                : ActivatorUtilities.CreateInstance<MongoRecordStore>(sp),
-            sp.GetRequiredService<SidecarMetrics>()));
 
-        services.TryAddSingleton<ReadThroughReader>();
-        services.TryAddSingleton<VersionedStoreWriter>();
-        services.TryAddSingleton<CacheAsideStrategy>();
-        services.TryAddSingleton<WriteThroughStrategy>();
-        services.TryAddSingleton<TtlStrategy>();
-        services.TryAddSingleton<StrategyResolver>();
-        services.TryAddSingleton<WriteBehindMetrics>();
-        services.TryAddSingleton(sp => new RedisWriteBehindLog((RedisCacheTier)sp.GetRequiredService<ICacheTier>()));
-        services.TryAddSingleton<WriteBehindStrategy>();
-        services.AddHostedService<WriteBehindFlusher>();
-        services.TryAddSingleton<NearCacheBus>();
-        services.AddHostedService<NearCacheSynchronizer>();
-        services.TryAddSingleton<ExplicitInvalidation>();
+        services.AddRecordStore(mode);
+        if (mode.UsesRedis)
+        {
+            services.AddRedisTier();
+        }
+        else
+        {
+            services.AddEmbeddedTier();
+        }
+
+        services.AddStrategies();
         services.TryAddSingleton<RequestValidator>();
-
         services.AddGrpc(options =>
         {
             options.Interceptors.Add<MetricsInterceptor>();
@@ -73,7 +65,6 @@ public static class SidecarServiceCollectionExtensions
                 options.Services.Map("store", result => result.Name == "store");
                 options.Services.Map("writebehind", result => result.Name == "writebehind");
             })
-            .AddCheck<CacheTierHealthCheck>("cache", tags: [HealthTags.Ready])
             .AddCheck<StoreHealthCheck>("store", tags: [HealthTags.Ready])
             .AddCheck<WriteBehindBacklogHealthCheck>("writebehind", tags: [HealthTags.Ready]);
         services.AddHostedService<StartupReporter>();
@@ -92,4 +83,12 @@ public static class SidecarServiceCollectionExtensions
         endpoints.MapPrometheusScrapingEndpoint(SidecarEndpoints.MetricsPath);
         return endpoints;
     }
+
+    /// <summary>MongoDB or SQLite, timed by <see cref="MeteredRecordStore"/>: one descriptor, so tests can wrap it.</summary>
+    private static void AddRecordStore(this IServiceCollection services, DeploymentMode mode) =>
+        services.TryAddSingleton<IRecordStore>(sp => new MeteredRecordStore(
+            mode.UsesMongo
+                ? ActivatorUtilities.CreateInstance<MongoRecordStore>(sp)
+                : ActivatorUtilities.CreateInstance<SqliteRecordStore>(sp),
+            sp.GetRequiredService<SidecarMetrics>()));
 }

@@ -6,7 +6,7 @@ namespace CacheSidecar.NearCache;
 
 /// <summary>
 /// One namespace's L1: values this instance read recently, kept in memory for at most
-/// <see cref="NearCachePolicy.Ttl"/>, bounded by entries and bytes, and dropped when any instance
+/// <see cref="NearCacheOptions.Ttl"/>, bounded by entries and bytes, and dropped when any instance
 /// writes the key (<see cref="NearCacheBus"/>).
 /// <para>
 /// A read that misses L1 and goes to Redis may race an invalidation: the invalidation can arrive
@@ -56,7 +56,7 @@ internal sealed class NamespaceNearCache : IDisposable
 
     public NamespacePolicy NamespacePolicy { get; }
 
-    public NearCachePolicy Policy { get; }
+    public NearCacheOptions Policy { get; }
 
     /// <summary>
     /// True while this instance is known to receive every invalidation of the namespace. Until

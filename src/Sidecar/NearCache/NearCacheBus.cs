@@ -2,12 +2,13 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Logging;
+using CacheSidecar.Redis;
+using CacheSidecar.Strategies;
 using CacheSidecar.Telemetry;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CacheSidecar.NearCache;
@@ -22,22 +23,14 @@ namespace CacheSidecar.NearCache;
 /// clears the namespace's L1.</item>
 /// <item>Messages can be lost without a gap showing (the last ones before a disconnect), so each
 /// instance also compares its applied sequence with the counter in Redis every
-/// <see cref="NearCachePolicy.ResyncInterval"/>, and clears on a difference.</item>
+/// <see cref="NearCacheOptions.ResyncInterval"/>, and clears on a difference.</item>
 /// <item>While the connection is down, or a check failed, the L1 neither serves nor stores.</item>
 /// </list>
-/// Only active over the Redis tier: the embedded in-process tier is already local memory.
+/// Registered only over Redis: the embedded in-process tier is already local memory.
 /// </summary>
-internal sealed class NearCacheBus : IDisposable
+internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
 {
-    // INCR and PUBLISH in one step, so the counter never runs ahead of (or behind) the messages:
-    // Redis runs scripts one at a time, so messages go out in counter order.
-    private const string PublishScript = """
-        local seq = redis.call('INCR', KEYS[1])
-        redis.call('PUBLISH', ARGV[1], ARGV[2] .. '\n' .. seq .. ARGV[3])
-        return seq
-        """;
-
-    private readonly RedisCacheTier? _redis;
+    private readonly RedisConnection _redis;
     private readonly FrozenDictionary<string, NamespaceNearCache> _caches;
     private readonly RedisChannel _channel;
     private readonly SidecarMetrics _metrics;
@@ -49,16 +42,20 @@ internal sealed class NearCacheBus : IDisposable
     private readonly ConcurrentDictionary<string, NamespacePolicy> _unpublished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _nextCheck = new(StringComparer.Ordinal);
 
-    public NearCacheBus(ICacheTier cache, NamespaceRegistry namespaces, IOptions<SidecarOptions> options, TimeProvider time, SidecarMetrics metrics, ILogger<NearCacheBus> logger)
+    public NearCacheBus(
+        RedisConnection redis,
+        NamespaceRegistry namespaces,
+        TimeProvider time,
+        SidecarMetrics metrics,
+        ILogger<NearCacheBus> logger)
     {
-        _redis = cache as RedisCacheTier;
+        _redis = redis;
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _channel = RedisKeyLayout.NearCacheChannel(options.Value.Redis.KeyPrefix);
-        _caches = _redis is null
-            ? FrozenDictionary<string, NamespaceNearCache>.Empty
-            : namespaces.All.Where(ns => ns.NearCache.Enabled).ToFrozenDictionary(ns => ns.Name, ns => new NamespaceNearCache(ns, time), StringComparer.Ordinal);
+        _channel = RedisKeyLayout.NearCacheChannel(redis.KeyPrefix);
+        _caches = namespaces.All.Where(ns => ns.NearCache.Enabled)
+            .ToFrozenDictionary(ns => ns.Name, ns => new NamespaceNearCache(ns, time), StringComparer.Ordinal);
         metrics.ObserveNearCache(
             () => _caches.Values.Select(c => new Measurement<long>(c.Count, new KeyValuePair<string, object?>("namespace", c.Namespace))),
             () => _caches.Values.Select(c => new Measurement<long>(c.ChargedBytes, new KeyValuePair<string, object?>("namespace", c.Namespace))));
@@ -67,24 +64,23 @@ internal sealed class NearCacheBus : IDisposable
     /// <summary>The namespaces with an active L1 on this instance.</summary>
     public IReadOnlyCollection<NamespaceNearCache> Caches => _caches.Values;
 
-    /// <summary>The namespace's L1, or null when it has none (disabled, or not over Redis).</summary>
+    /// <summary>The namespace's L1, or null when it has none.</summary>
     public NamespaceNearCache? For(NamespacePolicy ns) =>
         ns.NearCache.Enabled && _caches.TryGetValue(ns.Name, out var l1) ? l1 : null;
 
     /// <summary>Subscribes and syncs every namespace; until a namespace is synced its L1 is bypassed.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_redis is null || _caches.Count == 0)
+        if (_caches.Count == 0)
         {
             return;
         }
 
-        var connection = _redis.Connection;
-        connection.ConnectionFailed += (_, e) => OnConnectionLost(e.ConnectionType);
-        connection.ConnectionRestored += (_, _) => _ = CheckAllAsync(CancellationToken.None);
+        _redis.ConnectionFailed += (_, e) => OnConnectionLost(e.ConnectionType);
+        _redis.ConnectionRestored += (_, _) => _ = CheckAllAsync(CancellationToken.None);
         try
         {
-            await connection.GetSubscriber().SubscribeAsync(_channel, (_, message) => OnMessage(message)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _redis.Subscriber.SubscribeAsync(_channel, (_, message) => OnMessage(message)).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -97,7 +93,7 @@ internal sealed class NearCacheBus : IDisposable
     }
 
     /// <summary>Drops <paramref name="keys"/> here at once, then tells every instance.</summary>
-    public Task InvalidateAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys)
+    public Task KeysChangedAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys)
     {
         var l1 = For(ns);
         if (l1 is null)
@@ -114,10 +110,8 @@ internal sealed class NearCacheBus : IDisposable
         return PublishAsync(ns, string.Concat(keys.Select(key => "\n" + key)));
     }
 
-    public Task InvalidateAsync(NamespacePolicy ns, string key) => InvalidateAsync(ns, [key]);
-
     /// <summary>Clears the namespace here at once, then on every instance.</summary>
-    public Task InvalidateNamespaceAsync(NamespacePolicy ns)
+    public Task NamespaceChangedAsync(NamespacePolicy ns)
     {
         var l1 = For(ns);
         if (l1 is null)
@@ -163,7 +157,7 @@ internal sealed class NearCacheBus : IDisposable
 
     private async Task CheckAsync(NamespaceNearCache l1, CancellationToken cancellationToken)
     {
-        if (!_redis!.Connection.IsConnected)
+        if (!_redis.IsConnected)
         {
             // ConnectionFailed has already cleared; repeat in case this instance missed it.
             if (l1.InSync)
@@ -209,8 +203,9 @@ internal sealed class NearCacheBus : IDisposable
         try
         {
             // Not the caller's token: the write this follows has happened and must be announced.
-            await _redis!.ExecuteAsync(
-                db => db.ScriptEvaluateAsync(PublishScript, [RedisKeyLayout.NearCacheSequence(ns)], [_channel.ToString(), ns.Name, keysPayload]),
+            await _redis.ExecuteAsync(
+                db => PublishInvalidationScript.RunAsync(
+                    db, RedisKeyLayout.NearCacheSequence(ns), _channel, ns.Name, keysPayload),
                 CancellationToken.None).ConfigureAwait(false);
         }
         catch (CacheUnavailableException ex)

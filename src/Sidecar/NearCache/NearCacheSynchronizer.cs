@@ -6,23 +6,21 @@ namespace CacheSidecar.NearCache;
 
 /// <summary>
 /// Starts the near-cache subscription with the host and runs each namespace's sequence check
-/// every <see cref="NearCachePolicy.ResyncInterval"/> (on the injected <see cref="TimeProvider"/>,
+/// every <see cref="NearCacheOptions.ResyncInterval"/> (on the injected <see cref="TimeProvider"/>,
 /// so tests drive it with fake time).
 /// </summary>
-internal sealed class NearCacheSynchronizer(NearCacheBus bus, NamespaceRegistry namespaces, TimeProvider time, ILogger<NearCacheSynchronizer> logger) : BackgroundService
+internal sealed class NearCacheSynchronizer(
+    NearCacheBus bus,
+    NamespaceRegistry namespaces,
+    TimeProvider time,
+    ILogger<NearCacheSynchronizer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         foreach (var ns in namespaces.All.Where(ns => ns.NearCache.Enabled))
         {
-            if (bus.For(ns) is null)
-            {
-                SidecarLog.NearCacheIgnored(logger, ns.Name);
-            }
-            else
-            {
-                SidecarLog.NearCacheEnabled(logger, ns.Name, ns.NearCache.MaxEntries, ns.NearCache.MaxBytes, ns.NearCache.Ttl, ns.NearCache.ResyncInterval);
-            }
+            var l1 = ns.NearCache;
+            SidecarLog.NearCacheEnabled(logger, ns.Name, l1.MaxEntries, l1.MaxBytes, l1.Ttl, l1.ResyncInterval);
         }
 
         if (bus.Caches.Count == 0)

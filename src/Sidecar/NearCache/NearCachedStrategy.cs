@@ -5,9 +5,9 @@ namespace CacheSidecar.NearCache;
 
 /// <summary>
 /// Puts a namespace's L1 in front of its strategy. Reads are answered from L1 when it holds the
-/// key, and otherwise offer what the strategy returns. Writes go to the strategy first and then
-/// invalidate the key on every instance before the call returns, whether or not the write
-/// succeeded (a failed write may still have changed Redis or the store).
+/// key, and otherwise offer what the strategy returns (under a ticket, so a read that raced an
+/// invalidation stores nothing). Writes go to the strategy, whose broadcast drops the key from
+/// this L1 and every other instance's before the call returns (<see cref="NearCacheBus"/>).
 /// </summary>
 internal sealed class NearCachedStrategy(ICacheStrategy inner, NearCacheBus bus) : ICacheStrategy
 {
@@ -58,29 +58,21 @@ internal sealed class NearCachedStrategy(ICacheStrategy inner, NearCacheBus bus)
         return results;
     }
 
-    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await inner.PutAsync(ns, request, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await bus.InvalidateAsync(ns, request.Key).ConfigureAwait(false);
-        }
-    }
+    // Writes and invalidations: the inner pipeline broadcasts them, and this instance's L1 is one
+    // of the receivers (NearCacheBus drops the keys here before it publishes).
+    public Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken) =>
+        inner.PutAsync(ns, request, cancellationToken);
 
-    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await inner.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await bus.InvalidateAsync(ns, key).ConfigureAwait(false);
-        }
-    }
+    public Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
+        CancellationToken cancellationToken) =>
+        inner.DeleteAsync(ns, key, ifMatch, cancellationToken);
+
+    public Task<int> InvalidateAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys,
+        CancellationToken cancellationToken) =>
+        inner.InvalidateAsync(ns, keys, cancellationToken);
+
+    public Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
+        inner.InvalidateNamespaceAsync(ns, cancellationToken);
 
     private async Task<ReadResult> ReadAndOfferAsync(NamespaceNearCache l1, NamespacePolicy ns, string key, CancellationToken cancellationToken)
     {

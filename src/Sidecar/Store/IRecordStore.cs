@@ -1,4 +1,5 @@
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 
 namespace CacheSidecar.Store;
 
@@ -76,15 +77,4 @@ internal readonly record struct MutationOutcome(MutationStatus Status, string? E
     public static readonly MutationOutcome AlreadyNewer = new(MutationStatus.AlreadyNewer, null);
 
     public static MutationOutcome Rejected(string error) => new(MutationStatus.Rejected, error);
-}
-
-/// <summary>The store could not be reached or did not answer in time.</summary>
-internal sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>The store refused a value (a document it cannot hold); the caller's input is at fault.</summary>
-/// <param name="message">For the caller: may quote the store's own words, which can quote the value.</param>
-/// <param name="logReason">For the log: never quotes the value (MongoDB's duplicate-key message shows the duplicated field's value).</param>
-internal sealed class StoreRejectedValueException(string message, Exception? inner = null, string? logReason = null) : Exception(message, inner)
-{
-    public string LogReason { get; } = logReason ?? "The store refused the value.";
 }

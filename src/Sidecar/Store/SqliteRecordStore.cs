@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 

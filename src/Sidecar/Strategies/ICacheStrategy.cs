@@ -2,7 +2,10 @@ using CacheSidecar.Configuration;
 
 namespace CacheSidecar.Strategies;
 
-/// <summary>One caching strategy (§4). Implementations are stateless; the namespace policy comes with each call.</summary>
+/// <summary>
+/// Everything the API does with a namespace: reads, writes and cache-only invalidations, with the
+/// namespace's strategy applied. <see cref="StrategyResolver"/> hands out one per namespace.
+/// </summary>
 internal interface ICacheStrategy
 {
     Task<ReadResult> GetAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);
@@ -12,4 +15,10 @@ internal interface ICacheStrategy
     Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken);
 
     Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken);
+
+    /// <summary>Drops the listed keys from the cache (the store is untouched); returns how many were cached.</summary>
+    Task<int> InvalidateAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys, CancellationToken cancellationToken);
+
+    /// <summary>Drops every entry of the namespace in O(1) (a generation bump per partition).</summary>
+    Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken);
 }

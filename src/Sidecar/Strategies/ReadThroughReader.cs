@@ -1,5 +1,6 @@
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Logging;
 using CacheSidecar.Store;
 using Microsoft.Extensions.Logging;
@@ -7,8 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace CacheSidecar.Strategies;
 
 /// <summary>
-/// The read path shared by cache-aside, write-through and TTL namespaces:
-/// cache → (miss) lease → single-flight store load → lease-guarded fill.
+/// The read path every strategy shares:
+/// cache [→ pending record] → (miss) lease → single-flight store load → lease-guarded fill.
 /// <list type="bullet">
 /// <item>A miss takes a lease in the same atomic step as the lookup. An invalidation or a newer
 /// write kills the lease, so a loader that read the store before a concurrent Put can never
@@ -27,19 +28,23 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
 
     private readonly SingleFlight<(string Ns, string Key), StoredRecord?> _loads = new();
 
-    public async Task<ReadResult> ReadAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    /// <param name="readPending">Look at the write-behind pending record between the cache and the store.</param>
+    public async Task<ReadResult> ReadAsync(NamespacePolicy ns, string key, bool readPending,
+        CancellationToken cancellationToken)
     {
         var leaseToken = ns.HasStore ? LeaseTokens.Next() : null;
-        var lookup = await LookupOrMissAsync(ns, key, leaseToken, cancellationToken).ConfigureAwait(false);
-        return await CompleteReadAsync(ns, key, lookup, leaseToken, cancellationToken).ConfigureAwait(false);
+        var lookup = await LookupOrMissAsync(ns, key, leaseToken, readPending, cancellationToken).ConfigureAwait(false);
+        return await CompleteReadAsync(ns, key, lookup, leaseToken, readPending, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<ReadResult[]> ReadManyAsync(NamespacePolicy ns, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public async Task<ReadResult[]> ReadManyAsync(NamespacePolicy ns, IReadOnlyList<string> keys, bool readPending,
+        CancellationToken cancellationToken)
     {
         // All lookups go out at once: StackExchange.Redis pipelines them on its connection(s),
         // so N keys cost about one round trip per shard, not N.
         var tokens = keys.Select(_ => ns.HasStore ? LeaseTokens.Next() : null).ToArray();
-        var lookups = await Task.WhenAll(keys.Select((key, i) => LookupOrMissAsync(ns, key, tokens[i], cancellationToken))).ConfigureAwait(false);
+        var lookups = await Task.WhenAll(keys.Select((key, i) => LookupOrMissAsync(ns, key, tokens[i], readPending,
+            cancellationToken))).ConfigureAwait(false);
         var results = new ReadResult[keys.Count];
         var misses = new List<int>();
         for (var i = 0; i < keys.Count; i++)
@@ -92,7 +97,8 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         return results;
     }
 
-    private async Task<ReadResult> CompleteReadAsync(NamespacePolicy ns, string key, CacheLookup lookup, string? leaseToken, CancellationToken cancellationToken)
+    private async Task<ReadResult> CompleteReadAsync(NamespacePolicy ns, string key, CacheLookup lookup,
+        string? leaseToken, bool readPending, CancellationToken cancellationToken)
     {
         if (lookup.State is LookupState.Hit or LookupState.Pending)
         {
@@ -106,7 +112,7 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
 
         if (lookup.Lease == LeaseState.HeldByOther)
         {
-            var filled = await WaitForFillAsync(ns, key, cancellationToken).ConfigureAwait(false);
+            var filled = await WaitForFillAsync(ns, key, readPending, cancellationToken).ConfigureAwait(false);
             if (filled is { } hit)
             {
                 return hit;
@@ -134,11 +140,12 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         return FromRecord(record);
     }
 
-    private async Task<CacheLookup> LookupOrMissAsync(NamespacePolicy ns, string key, string? leaseToken, CancellationToken cancellationToken)
+    private async Task<CacheLookup> LookupOrMissAsync(NamespacePolicy ns, string key, string? leaseToken,
+        bool readPending, CancellationToken cancellationToken)
     {
         try
         {
-            return await cache.LookupAsync(ns, key, leaseToken, cancellationToken).ConfigureAwait(false);
+            return await cache.LookupAsync(ns, key, leaseToken, readPending, cancellationToken).ConfigureAwait(false);
         }
         catch (CacheUnavailableException ex)
         {
@@ -153,7 +160,8 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         }
     }
 
-    private async Task<ReadResult?> WaitForFillAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    private async Task<ReadResult?> WaitForFillAsync(NamespacePolicy ns, string key, bool readPending,
+        CancellationToken cancellationToken)
     {
         var deadline = TimeSpan.FromTicks(ns.LeaseTtl.Ticks / 10);
         var waited = TimeSpan.Zero;
@@ -161,7 +169,8 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         {
             await Task.Delay(FillPollInterval, cancellationToken).ConfigureAwait(false);
             waited += FillPollInterval;
-            var lookup = await LookupOrMissAsync(ns, key, leaseToken: null, cancellationToken).ConfigureAwait(false);
+            var lookup = await LookupOrMissAsync(ns, key, leaseToken: null, readPending, cancellationToken)
+                .ConfigureAwait(false);
             if (lookup.State is LookupState.Hit or LookupState.Pending)
             {
                 return FromLookup(lookup);
@@ -232,35 +241,4 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
     private static ReadResult FromRecord(StoredRecord? record) => record is null
         ? ReadResult.NotFound(ReadSource.Store)
         : new ReadResult(true, record.Value, record.ContentType, record.Version, ReadSource.Store, false, null);
-}
-
-/// <summary>Neither the cache nor the store can serve this operation.</summary>
-internal sealed class SidecarUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>Entry TTLs: the caller's override or the namespace TTL, plus jitter so entries filled together do not expire together.</summary>
-internal static class EntryTtl
-{
-    public static TimeSpan For(NamespacePolicy ns, TimeSpan? overrideTtl)
-    {
-        var ttl = overrideTtl ?? ns.Ttl;
-        if (ns.TtlJitter > TimeSpan.Zero)
-        {
-            ttl += TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * ns.TtlJitter.Ticks));
-        }
-
-        return ttl;
-    }
-}
-
-/// <summary>
-/// Fill-lease tokens: unique across every sidecar sharing a Redis. A random per-process prefix
-/// plus a counter, rather than a Guid per read: a Guid costs a call into the OS random source on
-/// every Get, hits included, and a lease is only taken on a miss.
-/// </summary>
-internal static class LeaseTokens
-{
-    private static readonly string ProcessPrefix = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
-    private static long _counter;
-
-    public static string Next() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ProcessPrefix}{Interlocked.Increment(ref _counter):x}");
 }

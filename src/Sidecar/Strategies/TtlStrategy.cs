@@ -1,5 +1,6 @@
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -7,18 +8,16 @@ namespace CacheSidecar.Strategies;
 
 /// <summary>
 /// TTL-based invalidation. With a store: Put writes the store and leaves the cache alone, so a
-/// cached value may be served until its TTL runs out (freshness bounded by the TTL); Get reads
+/// cached value may be served until its TTL runs out (freshness bounded by the TTL); reads go
 /// through as in cache-aside. Without a store the namespace is a pure Redis cache: Put sets
 /// the entry with its TTL and the cache assigns versions; Delete removes it.
 /// </summary>
-internal sealed class TtlStrategy(ReadThroughReader reader, VersionedStoreWriter writer, ICacheTier cache, TimeProvider time, ILogger<TtlStrategy> logger) : ICacheStrategy
+internal sealed class TtlStrategy(
+    VersionedStoreWriter writer,
+    ICacheTier cache,
+    TimeProvider time,
+    ILogger<TtlStrategy> logger) : IWriteStrategy
 {
-    public Task<ReadResult> GetAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
-        reader.ReadAsync(ns, key, cancellationToken);
-
-    public Task<ReadResult[]> BatchGetAsync(NamespacePolicy ns, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
-        reader.ReadManyAsync(ns, keys, cancellationToken);
-
     public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
     {
         if (ns.HasStore)
@@ -39,7 +38,7 @@ internal sealed class TtlStrategy(ReadThroughReader reader, VersionedStoreWriter
         if (ns.HasStore)
         {
             var deleted = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
-            await CacheInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);
+            await PostWriteInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);
             return new DeleteResult(deleted, Persisted: true, Queued: false);
         }
 

@@ -1,5 +1,6 @@
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Store;
 
 namespace CacheSidecar.Strategies;

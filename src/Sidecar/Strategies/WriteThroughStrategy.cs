@@ -1,5 +1,6 @@
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Logging;
 using CacheSidecar.Store;
 using Microsoft.Extensions.Logging;
@@ -21,14 +22,13 @@ namespace CacheSidecar.Strategies;
 /// older version in).
 /// </para>
 /// </summary>
-internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedStoreWriter writer, ICacheTier cache, IRecordStore store, TimeProvider time, ILogger<WriteThroughStrategy> logger) : ICacheStrategy
+internal sealed class WriteThroughStrategy(
+    VersionedStoreWriter writer,
+    ICacheTier cache,
+    IRecordStore store,
+    TimeProvider time,
+    ILogger<WriteThroughStrategy> logger) : IWriteStrategy
 {
-    public Task<ReadResult> GetAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
-        reader.ReadAsync(ns, key, cancellationToken);
-
-    public Task<ReadResult[]> BatchGetAsync(NamespacePolicy ns, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
-        reader.ReadManyAsync(ns, keys, cancellationToken);
-
     public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
     {
         var version = await writer.WriteAsync(ns, request, cancellationToken).ConfigureAwait(false);
@@ -54,7 +54,7 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
         }
         else
         {
-            await CacheInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);
+            await PostWriteInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);
         }
 
         return new DeleteResult(deleted, Persisted: true, Queued: false);
@@ -85,7 +85,7 @@ internal sealed class WriteThroughStrategy(ReadThroughReader reader, VersionedSt
         {
             if (tombstoneVersion is null)
             {
-                var cached = await cache.LookupAsync(ns, key, leaseToken: null, CancellationToken.None).ConfigureAwait(false);
+                var cached = await cache.LookupAsync(ns, key, leaseToken: null, readPending: false, CancellationToken.None).ConfigureAwait(false);
                 if (cached is not { State: LookupState.Hit, Entry: { IsNegative: true } tombstone })
                 {
                     return; // refused by a newer value, not a tombstone: nothing is hidden

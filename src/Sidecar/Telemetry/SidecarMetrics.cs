@@ -4,7 +4,7 @@ namespace CacheSidecar.Telemetry;
 
 /// <summary>
 /// The request-path instruments on the <c>CacheSidecar</c> meter (write-behind has its own,
-/// <see cref="WriteBehind.WriteBehindMetrics"/>). Names and tags are documented in
+/// WriteBehindMetrics). Names and tags are documented in
 /// docs/operations.md; values and keys never become tags.
 /// </summary>
 internal sealed class SidecarMetrics
@@ -44,8 +44,10 @@ internal sealed class SidecarMetrics
     public void Rpc(string rpc, string ns, Grpc.Core.StatusCode status, TimeSpan duration) =>
         _rpcDuration.Record(duration.TotalSeconds, new("rpc", rpc), new("namespace", ns), new("status", status.ToString()));
 
-    public void Read(string ns, Strategies.ReadSource source, bool found) =>
-        _reads.Add(1, new("namespace", ns), new("source", SourceLabel(source)), new("found", found));
+    /// <param name="source">Where the answer came from: a constant label (cache, near_cache, pending, store), so
+    /// no string is built per call on every request's path.</param>
+    public void Read(string ns, string source, bool found) =>
+        _reads.Add(1, new("namespace", ns), new("source", source), new("found", found));
 
     public void NearCacheInvalidation(string ns) => _nearCacheInvalidations.Add(1, new KeyValuePair<string, object?>("namespace", ns));
 
@@ -57,15 +59,6 @@ internal sealed class SidecarMetrics
         _nearCacheEntries = entries;
         _nearCacheBytes = bytes;
     }
-
-    // Constant labels: the read counter is on every request's path, so no string is built per call.
-    private static string SourceLabel(Strategies.ReadSource source) => source switch
-    {
-        Strategies.ReadSource.Cache => "cache",
-        Strategies.ReadSource.NearCache => "near_cache",
-        Strategies.ReadSource.Pending => "pending",
-        _ => "store",
-    };
 
     public void StoreCall(string operation, bool ok, TimeSpan duration) =>
         _storeDuration.Record(duration.TotalSeconds, new("operation", operation), new("outcome", ok ? "ok" : "error"));

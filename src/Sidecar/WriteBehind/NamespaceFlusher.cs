@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Logging;
 using CacheSidecar.Store;
+using CacheSidecar.Strategies;
 using Polly;
 using Polly.Retry;
 using StackExchange.Redis;
@@ -27,14 +28,14 @@ namespace CacheSidecar.WriteBehind;
 internal sealed class NamespaceFlusher
 {
     private readonly NamespacePolicy _ns;
-    private readonly WriteBehindPolicy _policy;
+    private readonly WriteBehindOptions _policy;
     private readonly string _consumer;
     private readonly RedisWriteBehindLog _log;
     private readonly IRecordStore _store;
     private readonly WriteBehindMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly NearCache.NearCacheBus? _nearCache;
+    private readonly IInvalidationBroadcast? _broadcast;
     private readonly ResiliencePipeline<RoundResult> _retry;
 
     // Partitions where this consumer holds unacknowledged entries (all of them at start: a
@@ -46,9 +47,9 @@ internal sealed class NamespaceFlusher
     private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal);
     private DateTimeOffset _nextReclaim;
 
-    public NamespaceFlusher(NamespacePolicy ns, string consumer, RedisWriteBehindLog log, IRecordStore store, WriteBehindMetrics metrics, TimeProvider time, ILogger logger, NearCache.NearCacheBus? nearCache = null)
+    public NamespaceFlusher(NamespacePolicy ns, string consumer, RedisWriteBehindLog log, IRecordStore store, WriteBehindMetrics metrics, TimeProvider time, ILogger logger, IInvalidationBroadcast? broadcast = null)
     {
-        _nearCache = nearCache;
+        _broadcast = broadcast;
         _ns = ns;
         _policy = ns.WriteBehind;
         _consumer = consumer;
@@ -356,10 +357,10 @@ internal sealed class NamespaceFlusher
         }
 
         await _log.DeadLetterAsync(_ns, write, error, attempt, CancellationToken.None).ConfigureAwait(false);
-        if (_nearCache is not null)
+        if (_broadcast is not null)
         {
             // The dead-lettered value was visible; near-caches must stop serving it as well.
-            await _nearCache.InvalidateAsync(_ns, write.Key).ConfigureAwait(false);
+            await _broadcast.KeysChangedAsync(_ns, [write.Key]).ConfigureAwait(false);
         }
 
         _metrics.DeadLettered(_ns.Name);

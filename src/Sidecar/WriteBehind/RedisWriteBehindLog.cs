@@ -1,82 +1,28 @@
 using System.Globalization;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
+using CacheSidecar.Redis;
 using StackExchange.Redis;
 
 namespace CacheSidecar.WriteBehind;
 
-/// <summary>One write as a flusher sees it in a partition log: which key, at which version.</summary>
-internal readonly record struct LogEntry(RedisValue Id, string Key, long Version);
-
-/// <summary>A claimed pending record: the newest acknowledged value of a key, to be flushed.</summary>
-/// <param name="VersionText">The version exactly as Redis holds it; completing with it removes the record only if unchanged.</param>
-internal sealed record PendingWrite(string Key, long Version, string VersionText, ReadOnlyMemory<byte> Value, string ContentType, bool IsTombstone);
-
-internal enum ClaimState
-{
-    /// <summary>No pending record: a flusher already wrote this version or a newer one.</summary>
-    AlreadyFlushed,
-
-    Claimed,
-
-    /// <summary>Another live flusher is writing this key; leave the entry for a later round.</summary>
-    Busy,
-}
-
-internal readonly record struct ClaimResult(ClaimState State, PendingWrite? Write);
-
-internal enum EnqueueStatus
-{
-    Accepted,
-    PreconditionFailed,
-    BacklogFull,
-
-    /// <summary>An if-match needs the store's version: nothing in Redis to compare against.</summary>
-    NeedStoreVersion,
-}
-
-internal readonly record struct EnqueueResult(EnqueueStatus Status, long Version, bool? Existed);
-
-/// <summary>What a write-behind Put or Delete asks the log to record.</summary>
-internal sealed record WriteBehindWrite(string Key, ReadOnlyMemory<byte> Value, string ContentType, bool IsTombstone, DateTimeOffset EntryExpiresAt, long EntryPhysicalTtlMs, long? IfMatch, long? StoreVersionHint);
-
 /// <summary>
 /// Write-behind's durable log in Redis: per partition a pending record per key and a stream of
-/// writes read by the consumer group <see cref="Group"/>. Every call goes through the Redis
-/// tier's circuit breaker, so a Redis outage surfaces as <see cref="CacheUnavailableException"/>.
+/// writes read by the consumer group <see cref="Group"/>. Every call goes through the
+/// <see cref="RedisConnection"/>'s circuit breaker, so a Redis outage surfaces as
+/// <see cref="CacheUnavailableException"/>.
 /// </summary>
-internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
+internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cache)
 {
     public const string Group = "flushers";
 
-    public IConnectionMultiplexer Connection => redis.Connection;
+    public RedisConnection Connection => redis;
 
-    public Task<EnqueueResult> EnqueueAsync(NamespacePolicy ns, WriteBehindWrite write, CancellationToken cancellationToken) =>
+    public Task<EnqueueResult> EnqueueAsync(NamespacePolicy ns, WriteBehindWrite write,
+        CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
-            async db =>
-            {
-                var result = (RedisResult[])(await db.ScriptEvaluateAsync(
-                    WriteBehindScripts.Enqueue,
-                    RedisKeyLayout.WriteBehindKeysFor(ns, write.Key),
-                    [
-                        write.Key,
-                        write.IfMatch is { } ifMatch ? ifMatch : string.Empty,
-                        write.StoreVersionHint is { } hint ? hint : string.Empty,
-                        write.EntryExpiresAt.ToUnixTimeMilliseconds(),
-                        write.ContentType,
-                        write.Value,
-                        write.IsTombstone ? "1" : "0",
-                        write.EntryPhysicalTtlMs,
-                        PartitionCapacity(ns),
-                    ]).ConfigureAwait(false))!;
-                return (int)result[0] switch
-                {
-                    1 => new EnqueueResult(EnqueueStatus.Accepted, (long)result[1], (int)result[2] switch { 1 => true, 0 => false, _ => null }),
-                    -1 => new EnqueueResult(EnqueueStatus.PreconditionFailed, 0, null),
-                    -2 => new EnqueueResult(EnqueueStatus.BacklogFull, 0, null),
-                    _ => new EnqueueResult(EnqueueStatus.NeedStoreVersion, 0, null),
-                };
-            },
+            db => EnqueueScript.RunAsync(db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns)),
             cancellationToken);
 
     /// <summary>Redis <c>WAIT</c> on the shard that holds the key; returns how many replicas confirmed.</summary>
@@ -86,8 +32,8 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
             {
                 // WAIT has no key to route by: send it to the endpoint that owns the key's slot,
                 // on the same multiplexed connection that carried the write.
-                var endpoint = await db.IdentifyEndpointAsync(RedisKeyLayout.WriteBehindKeysFor(ns, key)[4]).ConfigureAwait(false);
-                var server = redis.Connection.GetServer(endpoint!);
+                var endpoint = await db.IdentifyEndpointAsync(RedisKeyLayout.For(ns, key).Log).ConfigureAwait(false);
+                var server = redis.Server(endpoint!);
                 var confirmed = await server.ExecuteAsync("WAIT", replicas, (long)timeout.TotalMilliseconds).ConfigureAwait(false);
                 return (long)confirmed;
             },
@@ -120,29 +66,10 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
             }),
             cancellationToken);
 
-    public Task<ClaimResult[]> ClaimAsync(NamespacePolicy ns, int partition, string consumer, IReadOnlyList<string> keys, TimeSpan claimTimeout, CancellationToken cancellationToken) =>
+    public Task<ClaimResult[]> ClaimAsync(NamespacePolicy ns, int partition, string consumer,
+        IReadOnlyList<string> keys, TimeSpan claimTimeout, CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
-            async db =>
-            {
-                var result = (RedisResult[])(await db.ScriptEvaluateAsync(
-                    WriteBehindScripts.Claim,
-                    keys.Select(key => RedisKeyLayout.Pending(ns, partition, key)).ToArray(),
-                    [consumer, (long)claimTimeout.TotalMilliseconds]).ConfigureAwait(false))!;
-                var claims = new ClaimResult[keys.Count];
-                for (var i = 0; i < keys.Count; i++)
-                {
-                    var item = (RedisResult[])result[i]!;
-                    claims[i] = (int)item[0] switch
-                    {
-                        1 => new ClaimResult(ClaimState.Claimed, new PendingWrite(
-                            keys[i], (long)item[1], (string)item[1]!, (byte[])item[3]!, (string)item[2]!, (string)item[4]! == "1")),
-                        0 => new ClaimResult(ClaimState.AlreadyFlushed, null),
-                        _ => new ClaimResult(ClaimState.Busy, null),
-                    };
-                }
-
-                return claims;
-            },
+            db => ClaimScript.RunAsync(db, ns, partition, consumer, keys, claimTimeout),
             cancellationToken);
 
     /// <summary>
@@ -156,35 +83,25 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
             return Task.FromResult(0L);
         }
 
-        var redisKeys = new RedisKey[keys.Count + 1];
-        redisKeys[0] = RedisKeyLayout.Log(ns, partition);
-        var args = new List<RedisValue>(3 + keys.Count + ackIds.Count) { consumer, Group, keys.Count };
-        for (var i = 0; i < keys.Count; i++)
-        {
-            redisKeys[i + 1] = RedisKeyLayout.Pending(ns, partition, keys[i].Key);
-            args.Add(keys[i].FlushedVersion ?? string.Empty);
-        }
-
-        args.AddRange(ackIds);
         return redis.ExecuteAsync(
-            async db => (long)await db.ScriptEvaluateAsync(WriteBehindScripts.Complete, redisKeys, args.ToArray()).ConfigureAwait(false),
+            db => CompleteScript.RunAsync(db, ns, partition, consumer, Group, keys, ackIds),
             cancellationToken);
     }
 
     /// <summary>Drops a key's cache entry (its value is not what the store holds), as an invalidation does.</summary>
     public Task<bool> DropEntryAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
-        redis.InvalidateAsync(ns, key, cancellationToken);
+        cache.InvalidateAsync(ns, key, cancellationToken);
 
     /// <summary>Parks a write the store keeps refusing; operators read and replay it (docs/write-behind.md).</summary>
     public Task DeadLetterAsync(NamespacePolicy ns, PendingWrite write, string error, int attempts, CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             db => db.StreamAddAsync(RedisKeyLayout.DeadLetter(ns),
             [
-                new NameValueEntry("k", write.Key),
-                new NameValueEntry("v", write.VersionText),
-                new NameValueEntry("c", write.ContentType),
-                new NameValueEntry("d", write.Value),
-                new NameValueEntry("n", write.IsTombstone ? "1" : "0"),
+                new NameValueEntry(LogEntryFields.Key, write.Key),
+                new NameValueEntry(LogEntryFields.Version, write.VersionText),
+                new NameValueEntry(PendingHash.ContentType, write.ContentType),
+                new NameValueEntry(PendingHash.Data, write.Value),
+                new NameValueEntry(PendingHash.Tombstone, write.IsTombstone ? "1" : "0"),
                 new NameValueEntry("error", error),
                 new NameValueEntry("attempts", attempts),
             ]),
@@ -214,7 +131,7 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
 
     public Task<bool> RetireConsumerAsync(NamespacePolicy ns, int partition, string consumer, CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
-            async db => (int)await db.ScriptEvaluateAsync(WriteBehindScripts.RetireConsumer, [RedisKeyLayout.Log(ns, partition)], [Group, consumer]).ConfigureAwait(false) == 1,
+            db => RetireConsumerScript.RunAsync(db, RedisKeyLayout.Log(ns, partition), Group, consumer),
             cancellationToken);
 
     /// <summary>
@@ -268,8 +185,8 @@ internal sealed class RedisWriteBehindLog(RedisCacheTier redis)
                 continue;
             }
 
-            var key = entry["k"];
-            var version = entry["v"];
+            var key = entry[LogEntryFields.Key];
+            var version = entry[LogEntryFields.Version];
             if (key.HasValue && version.HasValue)
             {
                 result.Add(new LogEntry(entry.Id, (string)key!, long.Parse((string)version!, NumberStyles.None, CultureInfo.InvariantCulture)));

@@ -1,27 +1,28 @@
-using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Logging;
 using CacheSidecar.Store;
+using CacheSidecar.Strategies;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CacheSidecar.WriteBehind;
 
 /// <summary>
-/// Runs one <see cref="NamespaceFlusher"/> per write-behind namespace, and samples each
+/// Runs one <see cref="NamespaceFlusher"/> per write-behind namespace (registered only over Redis), and samples each
 /// namespace's backlog for the metrics. On shutdown it stops reading new entries, flushes what
 /// this instance holds until the host's shutdown timeout, and leaves the rest in Redis, where
 /// other instances reclaim it.
 /// </summary>
 internal sealed class WriteBehindFlusher(
-    ICacheTier cache,
+    RedisWriteBehindLog log,
     IRecordStore store,
     NamespaceRegistry namespaces,
     IOptions<SidecarOptions> options,
     WriteBehindMetrics metrics,
     TimeProvider time,
     ILoggerFactory loggerFactory,
-    NearCache.NearCacheBus nearCache) : BackgroundService
+    IInvalidationBroadcast broadcast) : BackgroundService
 {
     private static readonly TimeSpan BacklogSampleInterval = TimeSpan.FromSeconds(1);
 
@@ -54,35 +55,22 @@ internal sealed class WriteBehindFlusher(
             return;
         }
 
-        if (cache is not RedisCacheTier redis)
-        {
-            // §7: the in-process tier cannot hold acknowledged writes across a crash, so these
-            // namespaces run as write-through (StrategyResolver) and there is nothing to flush.
-            foreach (var ns in writeBehind)
-            {
-                SidecarLog.WriteBehindEmbedded(_logger, ns.Name);
-            }
-
-            return;
-        }
-
-        var log = new RedisWriteBehindLog(redis);
-
         // Let the host finish starting before the first Redis round trip.
         await Task.Yield();
-        await WarnIfRedisMayEvictAsync(log).ConfigureAwait(false);
-        var loops = writeBehind.Select(ns => SampleBacklogAsync(log, ns, stoppingToken)).ToList();
+        await WarnIfRedisMayEvictAsync().ConfigureAwait(false);
+        var loops = writeBehind.Select(ns => SampleBacklogAsync(ns, stoppingToken)).ToList();
         if (options.Value.WriteBehind.RunFlushers)
         {
             loops.AddRange(writeBehind.Select(ns =>
-                new NamespaceFlusher(ns, ConsumerName, log, store, metrics, time, loggerFactory.CreateLogger<NamespaceFlusher>(), nearCache)
+                new NamespaceFlusher(
+                    ns, ConsumerName, log, store, metrics, time, loggerFactory.CreateLogger<NamespaceFlusher>(), broadcast)
                     .RunAsync(stoppingToken, _drainDeadline.Token)));
         }
 
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
-    private async Task SampleBacklogAsync(RedisWriteBehindLog log, NamespacePolicy ns, CancellationToken stoppingToken)
+    private async Task SampleBacklogAsync(NamespacePolicy ns, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -112,14 +100,14 @@ internal sealed class WriteBehindFlusher(
     }
 
     /// <summary>An <c>allkeys-*</c> eviction policy lets Redis drop pending records: say so loudly at start-up.</summary>
-    private async Task WarnIfRedisMayEvictAsync(RedisWriteBehindLog log)
+    private async Task WarnIfRedisMayEvictAsync()
     {
         try
         {
-            foreach (var endpoint in log.Connection.GetEndPoints())
+            foreach (var endpoint in log.Connection.EndPoints())
             {
                 // INFO, not CONFIG GET: it needs no admin mode and managed Redis services allow it.
-                var server = log.Connection.GetServer(endpoint);
+                var server = log.Connection.Server(endpoint);
                 var memory = await server.InfoAsync("memory").ConfigureAwait(false);
                 var policy = memory.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "maxmemory_policy").Value;
                 if (policy is not null && policy.StartsWith("allkeys-", StringComparison.Ordinal))

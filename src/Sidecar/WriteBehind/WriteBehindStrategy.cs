@@ -1,5 +1,6 @@
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Logging;
 using CacheSidecar.Store;
 using CacheSidecar.Strategies;
@@ -9,24 +10,20 @@ namespace CacheSidecar.WriteBehind;
 /// <summary>
 /// Write-behind (§4): Put and Delete are one atomic Redis step (cache entry + pending record +
 /// log append) and are acknowledged after it; <see cref="WriteBehindFlusher"/> writes the store
-/// later. Get reads the cache, then the pending record, then the store, so a caller reads its
-/// own writes even after the cache entry expired.
+/// later. Reads look at the pending record between the cache and the store
+/// (<see cref="ReadsPendingWrites"/>), so a caller reads its own writes even after the cache
+/// entry expired. Registered only over Redis; the embedded default runs write-through instead (§7).
 /// </summary>
 internal sealed class WriteBehindStrategy(
-    ReadThroughReader reader,
     RedisWriteBehindLog log,
     WriteThroughStrategy writeThrough,
     IRecordStore store,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     WriteBehindMetrics metrics,
-    ILogger<WriteBehindStrategy> logger) : ICacheStrategy
+    ILogger<WriteBehindStrategy> logger) : IWriteStrategy
 {
-    public Task<ReadResult> GetAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
-        reader.ReadAsync(ns, key, cancellationToken);
-
-    public Task<ReadResult[]> BatchGetAsync(NamespacePolicy ns, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
-        reader.ReadManyAsync(ns, keys, cancellationToken);
+    public bool ReadsPendingWrites => true;
 
     public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
     {
@@ -138,9 +135,6 @@ internal sealed class WriteBehindStrategy(
     }
 
     /// <summary>Redis keeps the entry for its TTL plus the stale window, as the cache tier does for fills.</summary>
-    private long PhysicalTtlMs(NamespacePolicy ns, DateTimeOffset expiresAt)
-    {
-        var keep = (expiresAt - time.GetUtcNow()) + (ns.OnStoreDown == StoreDownBehavior.ServeStale ? ns.StaleWindow : TimeSpan.Zero);
-        return Math.Max(1, (long)keep.TotalMilliseconds);
-    }
+    private long PhysicalTtlMs(NamespacePolicy ns, DateTimeOffset expiresAt) =>
+        PhysicalTtl.Milliseconds(ns, expiresAt, time.GetUtcNow());
 }

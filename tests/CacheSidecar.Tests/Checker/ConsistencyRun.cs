@@ -1,3 +1,4 @@
+using CacheSidecar.Redis;
 using System.Diagnostics;
 using System.Globalization;
 using CacheSidecar.CacheTier;
@@ -125,9 +126,10 @@ internal sealed class ConsistencyRun : IAsyncDisposable
         foreach (var key in keys)
         {
             documents.TryGetValue(key, out var document);
-            var redisKeys = RedisKeyLayout.KeysFor(Policy, key);
-            var generation = (string?)await db.StringGetAsync(redisKeys[2]) ?? "0";
-            var entry = await db.HashGetAsync(redisKeys[0], ["v", "g", "x", "n"]);
+            var redisKeys = RedisKeyLayout.For(Policy, key);
+            var generation = (string?)await db.StringGetAsync(redisKeys.Generation) ?? "0";
+            var entry = await db.HashGetAsync(
+                redisKeys.Entry, [EntryHash.Version, EntryHash.Generation, EntryHash.ExpiresAt, EntryHash.Negative]);
             var cached = CachedState.None;
             long cacheVersion = 0;
             if (!entry[0].IsNull && (string?)entry[1] == generation && (long)entry[2] > nowMs)

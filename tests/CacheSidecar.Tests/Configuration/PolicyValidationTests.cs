@@ -159,10 +159,9 @@ public sealed class PolicyValidationTests
     {
         var settings = new Dictionary<string, string?>();
         configure(settings);
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
-            .AddLogging();
-        services.AddCacheSidecar();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddCacheSidecar(configuration);
         using var provider = services.BuildServiceProvider();
         return provider.GetRequiredService<IOptions<CacheSidecar.Configuration.SidecarOptions>>().Value;
     }

@@ -158,7 +158,7 @@ internal static partial class ManifestChecks
 
         var problems = new List<string>();
         var services = new ServiceCollection().AddSingleton(configuration).AddLogging();
-        services.AddCacheSidecar();
+        services.AddCacheSidecar(configuration);
         using var provider = services.BuildServiceProvider();
         try
         {

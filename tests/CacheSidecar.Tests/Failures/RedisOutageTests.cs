@@ -1,3 +1,5 @@
+using CacheSidecar.Redis;
+using Microsoft.Extensions.DependencyInjection;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Contracts.V1;
 using CacheSidecar.Testing.Redis;
@@ -25,17 +27,17 @@ public sealed class RedisOutageTests(MongoFixture mongo)
 
         await redis.StopAsync();
         var put = await host.Client.PutJsonAsync(CacheAside, key, "2"); // store write; the invalidation cannot reach Redis
-        var tier = (RedisCacheTier)host.CacheTier;
+        var connection = host.Services.GetRequiredService<RedisConnection>();
         Assert.True(put.Persisted);
-        Assert.Equal(1, tier.MissedInvalidationCount);
+        Assert.Equal(1, connection.MissedInvalidationCount);
 
         await redis.RestartAsync(); // the AOF brings the old entry "1" back
-        await WaitUntil(() => tier.Connection.IsConnected, TimeSpan.FromSeconds(20));
+        await WaitUntil(() => connection.IsConnected, TimeSpan.FromSeconds(20));
         var afterOutage = await host.Client.GetAsync(CacheAside, key);
 
         Assert.Equal("2", afterOutage.Text());
         Assert.Equal(put.Etag, afterOutage.Etag);
-        Assert.Equal(0, tier.MissedInvalidationCount);
+        Assert.Equal(0, connection.MissedInvalidationCount);
         Assert.Equal(ValueSource.Cache, (await host.Client.GetAsync(CacheAside, key)).Source); // and caching resumed
     }
 

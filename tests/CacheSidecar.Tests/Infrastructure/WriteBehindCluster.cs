@@ -49,7 +49,7 @@ internal sealed class WriteBehindCluster : IAsyncDisposable
         var options = new NamespaceOptions { Strategy = CacheStrategy.WriteBehind, Collection = Collection };
         if (overrides is not null && overrides.TryGetValue("Partitions", out var partitions))
         {
-            options.Partitions = int.Parse(partitions!, System.Globalization.CultureInfo.InvariantCulture);
+            options = options with { Partitions = int.Parse(partitions!, System.Globalization.CultureInfo.InvariantCulture) };
         }
 
         return NamespacePolicy.From(Namespace, options);

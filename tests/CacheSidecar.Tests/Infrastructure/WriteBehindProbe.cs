@@ -1,3 +1,4 @@
+using CacheSidecar.Redis;
 using System.Diagnostics;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
@@ -25,9 +26,9 @@ internal sealed class WriteBehindProbe(string redisConfiguration, NamespacePolic
     }
 
     public Task<bool> HasPendingAsync(string key) =>
-        Db.KeyExistsAsync(RedisKeyLayout.Pending(ns, RedisKeyLayout.PartitionOf(ns, key), key));
+        Db.KeyExistsAsync(RedisKeyLayout.Pending(ns, ns.PartitionOf(key), key));
 
-    public Task<bool> HasEntryAsync(string key) => Db.KeyExistsAsync(RedisKeyLayout.KeysFor(ns, key)[0]);
+    public Task<bool> HasEntryAsync(string key) => Db.KeyExistsAsync(RedisKeyLayout.For(ns, key).Entry);
 
     public Task<StreamEntry[]> DeadLettersAsync() => Db.StreamRangeAsync(RedisKeyLayout.DeadLetter(ns));
 

@@ -53,7 +53,7 @@ public abstract class NearCacheTests : IAsyncDisposable
         var second = await _b.Client.GetAsync(NearCached, key);
 
         Assert.True(L1(_b, NearCached).TryGet(key, out var held));
-        Assert.Equal(first.Etag, CacheTier.Versions.ToEtag(held.Version));
+        Assert.Equal(first.Etag, CacheSidecar.Core.Versions.ToEtag(held.Version));
         Assert.Equal(ValueSource.Cache, second.Source); // the contract does not tell L1 from Redis
         Assert.Equal(first.Etag, second.Etag);
         Assert.Equal("1", second.Text());

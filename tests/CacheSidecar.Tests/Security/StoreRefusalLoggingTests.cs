@@ -1,3 +1,4 @@
+using CacheSidecar.Core;
 using CacheSidecar.Api;
 using CacheSidecar.Store;
 using Grpc.Core;

@@ -1,3 +1,4 @@
+using CacheSidecar.Redis;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
@@ -74,7 +75,7 @@ public sealed class WriteBehindOperationsTests(RedisSingleFixture redis, RedisCl
     {
         await using var host = SidecarHost.Start(cluster.Configuration, mongo.ConnectionString);
         var ns = Policy(host, Wb);
-        host.Store.BeforeBatch = _ => throw new CacheSidecar.Store.StoreUnavailableException("hold the backlog (test)");
+        host.Store.BeforeBatch = _ => throw new CacheSidecar.Core.StoreUnavailableException("hold the backlog (test)");
         for (var i = 0; i < 64; i++)
         {
             await host.Client.PutJsonAsync(Wb, UniqueKey(), "1");

@@ -1,3 +1,4 @@
+using CacheSidecar.Core;
 using CacheSidecar.Configuration;
 using NamespacePolicy = CacheSidecar.Configuration.NamespacePolicy;
 using CacheSidecar.Contracts.V1;
@@ -48,7 +49,7 @@ public abstract class WriteBehindTests : IAsyncDisposable
 
         var stored = await StoreProbe.LoadAsync(_host, Wb, key);
         Assert.Equal("{\"n\":1}", stored!.Value.Span.ToArray().AsUtf8());
-        Assert.Equal(put.Etag, CacheTier.Versions.ToEtag(stored.Version)); // stored at the acknowledged version
+        Assert.Equal(put.Etag, CacheSidecar.Core.Versions.ToEtag(stored.Version)); // stored at the acknowledged version
         Assert.False(await _probe.HasPendingAsync(key)); // pending record cleared after the store write
     }
 
@@ -129,7 +130,7 @@ public abstract class WriteBehindTests : IAsyncDisposable
         await FlushAsync(key);
 
         var mutation = Assert.Single(written);
-        Assert.Equal(last.Etag, CacheTier.Versions.ToEtag(mutation.Version));
+        Assert.Equal(last.Etag, CacheSidecar.Core.Versions.ToEtag(mutation.Version));
         Assert.Equal("5", (await StoreProbe.LoadAsync(_host, Wb, key))!.Value.Span.ToArray().AsUtf8());
     }
 
@@ -153,7 +154,7 @@ public abstract class WriteBehindTests : IAsyncDisposable
 
         var stored = await StoreProbe.LoadAsync(_host, Wb, key);
         Assert.Equal("\"new\"", stored!.Value.Span.ToArray().AsUtf8());
-        Assert.Equal(newer!.Etag, CacheTier.Versions.ToEtag(stored.Version));
+        Assert.Equal(newer!.Etag, CacheSidecar.Core.Versions.ToEtag(stored.Version));
     }
 
     [Fact]
@@ -286,7 +287,7 @@ public abstract class WriteBehindTests : IAsyncDisposable
         for (var p = 0; p < ns.Partitions; p++)
         {
             // What a Redis restarted without persistence (or flushed) looks like to the flushers.
-            await _probe.Db.KeyDeleteAsync(CacheTier.RedisKeyLayout.Log(ns, p));
+            await _probe.Db.KeyDeleteAsync(CacheSidecar.Redis.RedisKeyLayout.Log(ns, p));
         }
 
         var key = UniqueKey();

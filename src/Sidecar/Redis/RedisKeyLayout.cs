@@ -1,13 +1,11 @@
-using System.IO.Hashing;
-using System.Text;
 using CacheSidecar.Configuration;
 using StackExchange.Redis;
 
-namespace CacheSidecar.CacheTier;
+namespace CacheSidecar.Redis;
 
 /// <summary>
 /// The Redis key layout (§5). A namespace is split into <c>Partitions</c> hash-tag partitions,
-/// <c>hash(key) mod P</c>; every key of one partition shares the tag <c>{ns:p}</c>, so each Lua
+/// <c>hash(key) mod P</c> (<see cref="NamespacePolicy.PartitionOf"/>); every key of one partition shares the tag <c>{ns:p}</c>, so each Lua
 /// step touches one slot (Redis Cluster safe) while a namespace still spreads over all shards.
 /// <code>
 /// (every key starts with Sidecar:Redis:KeyPrefix, default "cs")
@@ -21,14 +19,6 @@ namespace CacheSidecar.CacheTier;
 /// </summary>
 internal static class RedisKeyLayout
 {
-    public static int PartitionOf(NamespacePolicy ns, string key)
-    {
-        var byteCount = Encoding.UTF8.GetByteCount(key);
-        Span<byte> buffer = byteCount <= 512 ? stackalloc byte[byteCount] : new byte[byteCount];
-        Encoding.UTF8.GetBytes(key, buffer);
-        return (int)(XxHash32.HashToUInt32(buffer) % (uint)ns.Partitions);
-    }
-
     public static string Tag(NamespacePolicy ns, int partition) => $"{ns.KeyPrefix}:{{{ns.Name}:{partition}}}";
 
     public static RedisKey Generation(NamespacePolicy ns, int partition) => Generation(Tag(ns, partition));
@@ -41,7 +31,9 @@ internal static class RedisKeyLayout
 
     public static RedisKey Pending(string tag, string key) => $"{tag}:p:{key}";
 
-    public static RedisKey Log(NamespacePolicy ns, int partition) => $"{Tag(ns, partition)}:log";
+    public static RedisKey Log(NamespacePolicy ns, int partition) => Log(Tag(ns, partition));
+
+    public static RedisKey Log(string tag) => $"{tag}:log";
 
     public static RedisKey Pending(NamespacePolicy ns, int partition, string key) => Pending(Tag(ns, partition), key);
 
@@ -54,16 +46,6 @@ internal static class RedisKeyLayout
     /// <summary>One dead-letter stream per namespace (its own slot: dead letters are rare and read by operators).</summary>
     public static RedisKey DeadLetter(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:dlq}}:dlq";
 
-    /// <summary>Entry, lease, generation, pending record and partition log of one key: the KEYS of the write-behind scripts.</summary>
-    public static RedisKey[] WriteBehindKeysFor(NamespacePolicy ns, string key)
-    {
-        var tag = Tag(ns, PartitionOf(ns, key));
-        return [Entry(tag, key), Lease(tag, key), Generation(tag), Pending(tag, key), $"{tag}:log"];
-    }
-
-    /// <summary>Entry, lease and generation keys of one key: the KEYS of every per-key script.</summary>
-    public static RedisKey[] KeysFor(NamespacePolicy ns, string key) => KeysFor(Tag(ns, PartitionOf(ns, key)), key);
-
-    /// <summary><see cref="KeysFor(NamespacePolicy, string)"/> for a partition tag already computed.</summary>
-    public static RedisKey[] KeysFor(string tag, string key) => [Entry(tag, key), Lease(tag, key), Generation(tag)];
+    /// <summary>The keys of one cache key (entry, lease, generation, pending record, partition log).</summary>
+    public static EntryKeys For(NamespacePolicy ns, string key) => new(Tag(ns, ns.PartitionOf(key)), key);
 }

@@ -1,4 +1,4 @@
-namespace CacheSidecar.Store;
+namespace CacheSidecar.Core;
 
 /// <summary>Content-type rules shared by validation and the stores.</summary>
 internal static class ContentTypes

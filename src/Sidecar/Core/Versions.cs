@@ -1,4 +1,4 @@
-namespace CacheSidecar.CacheTier;
+namespace CacheSidecar.Core;
 
 /// <summary>
 /// Versions are hybrid logical clocks: microseconds since the Unix epoch, bumped past the last

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using CacheSidecar.Contracts.V1;
+using CacheSidecar.Telemetry;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
-namespace CacheSidecar.Telemetry;
+namespace CacheSidecar.Api;
 
 /// <summary>Records <c>cachesidecar.rpc.duration</c> for every call, with the status it ended with (outermost interceptor).</summary>
 internal sealed class MetricsInterceptor(SidecarMetrics metrics, Configuration.NamespaceRegistry namespaces) : Interceptor

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using CacheSidecar.Configuration;
-using CacheSidecar.Store;
+using CacheSidecar.Telemetry;
 
-namespace CacheSidecar.Telemetry;
+namespace CacheSidecar.Store;
 
 /// <summary>Times every store call (<c>cachesidecar.store.duration</c>) around the real store.</summary>
 internal sealed class MeteredRecordStore(IRecordStore inner, SidecarMetrics metrics) : IRecordStore

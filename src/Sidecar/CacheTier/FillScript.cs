@@ -1,0 +1,44 @@
+using CacheSidecar.Redis;
+using StackExchange.Redis;
+
+namespace CacheSidecar.CacheTier;
+
+/// <summary>
+/// Fills an entry after a store load, only under the loader's live lease: dropped when an
+/// invalidation or a newer write killed the lease, or the partition generation moved since the
+/// lease was taken (memcache-style leases, DESIGN §4).
+/// </summary>
+internal static class FillScript
+{
+    // KEYS: entry, lease, generation. ARGV: token, version, expires (unix ms), content type, data,
+    // negative (0/1), physical ttl ms, check lease ('1'; '0' only for the checker's broken variant).
+    // Returns 1 filled, 0 dropped.
+    private static readonly string Text = $$"""
+        local token, version, expiresAt, contentType, data, negative, ttl, checkLease =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+        local g = redis.call('GET', KEYS[3]) or '0'
+        if checkLease == '1' and redis.call('GET', KEYS[2]) ~= token .. ':' .. g then return 0 end
+        redis.call('DEL', KEYS[2])
+        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}')
+        if cur[1] and cur[2] == g and tonumber(cur[1]) > tonumber(version) then return 0 end
+        redis.call('DEL', KEYS[1])
+        {{EntryHash.Write("KEYS[1]", "version", "g", "expiresAt", "contentType", "data", "negative")}}
+        redis.call('PEXPIRE', KEYS[1], ttl)
+        return 1
+        """;
+
+    /// <param name="checkLease">False only for <c>UnsafeDisableFillLeaseCheckForTesting</c>: the
+    /// memcache stale-set bug, which the consistency checker must detect.</param>
+    public static async Task<bool> RunAsync(
+        IDatabase db, EntryKeys keys, string leaseToken, CacheEntry entry, long physicalTtlMs, bool checkLease)
+    {
+        var filled = await db.ScriptEvaluateAsync(
+            Text,
+            [keys.Entry, keys.Lease, keys.Generation],
+            [
+                leaseToken, entry.Version, entry.ExpiresAt.ToUnixTimeMilliseconds(), entry.ContentType, entry.Value,
+                entry.IsNegative ? 1 : 0, physicalTtlMs, checkLease ? "1" : "0",
+            ]).ConfigureAwait(false);
+        return (int)filled == 1;
+    }
+}

@@ -1,0 +1,75 @@
+using CacheSidecar.Redis;
+using StackExchange.Redis;
+
+namespace CacheSidecar.CacheTier;
+
+/// <summary>
+/// Reads a key and, on a miss or an expired entry, takes the fill lease in the same atomic step.
+/// With <c>readPending</c> a key without a fresh entry is looked up in its write-behind pending
+/// record next (cache, then pending, then store), still before any lease is taken.
+/// </summary>
+internal static class LookupScript
+{
+    // KEYS: entry, lease, generation, pending. ARGV: now (unix ms), lease token ('' = take no
+    // lease), lease ttl ms, read pending ('1'/'0').
+    // Returns {1, v, x, c, d, n} fresh; {3, v, c, d, n} pending; {2, v, x, c, d, n, lease}
+    // expired; {0, lease} miss. lease: 1 granted, -1 held by another, 0 not requested.
+    private static readonly string Text = $$"""
+        local now, token, leaseTtl, readPending = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        local g = redis.call('GET', KEYS[3]) or '0'
+        local e = {{EntryHash.ReadAll("KEYS[1]")}}
+        local expired = false
+        if e[1] and e[2] == g then
+          if tonumber(e[3]) > tonumber(now) then
+            return {1, e[1], e[3], e[4] or '', e[5] or '', e[6] or '0'}
+          end
+          expired = true
+        end
+        if readPending == '1' then
+          local p = redis.call('HMGET', KEYS[4], '{{PendingHash.Version}}', '{{PendingHash.ContentType}}',
+            '{{PendingHash.Data}}', '{{PendingHash.Tombstone}}')
+          if p[1] then return {3, p[1], p[2] or '', p[3] or '', p[4] or '0'} end
+        end
+        local lease = 0
+        if token ~= '' then
+          if redis.call('SET', KEYS[2], token .. ':' .. g, 'NX', 'PX', leaseTtl) then lease = 1 else lease = -1 end
+        end
+        if expired then
+          return {2, e[1], e[3], e[4] or '', e[5] or '', e[6] or '0', lease}
+        end
+        return {0, lease}
+        """;
+
+    public static async Task<CacheLookup> RunAsync(
+        IDatabase db, EntryKeys keys, long nowMs, string? leaseToken, TimeSpan leaseTtl, bool readPending)
+    {
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(
+            Text,
+            [keys.Entry, keys.Lease, keys.Generation, keys.Pending],
+            [nowMs, leaseToken ?? string.Empty, (long)leaseTtl.TotalMilliseconds, readPending ? "1" : "0"])
+            .ConfigureAwait(false))!;
+        return result switch
+        {
+            [_, var version, var expiresAt, var contentType, var data, var negative] => new CacheLookup(
+                LookupState.Hit, Entry(version, (long)expiresAt, contentType, data, negative), LeaseState.NotRequested),
+            [_, var version, var contentType, var data, var tombstone] => new CacheLookup(
+                LookupState.Pending, Entry(version, 0, contentType, data, tombstone), LeaseState.NotRequested),
+            [_, var version, var expiresAt, var contentType, var data, var negative, var lease] => new CacheLookup(
+                LookupState.Expired, Entry(version, (long)expiresAt, contentType, data, negative), ToLease(lease)),
+            [_, var lease] => new CacheLookup(LookupState.Miss, null, ToLease(lease)),
+            _ => throw new InvalidOperationException($"Unexpected Lookup reply of {result.Length} elements."),
+        };
+    }
+
+    private static CacheEntry Entry(RedisResult version, long expiresAtMs, RedisResult contentType,
+        RedisResult data, RedisResult negative) =>
+        new((byte[])data!, (string)contentType!, (long)version, (string)negative! == "1",
+            DateTimeOffset.FromUnixTimeMilliseconds(expiresAtMs));
+
+    private static LeaseState ToLease(RedisResult lease) => (int)lease switch
+    {
+        1 => LeaseState.Granted,
+        -1 => LeaseState.HeldByOther,
+        _ => LeaseState.NotRequested,
+    };
+}

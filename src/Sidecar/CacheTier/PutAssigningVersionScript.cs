@@ -1,0 +1,42 @@
+using CacheSidecar.Redis;
+using StackExchange.Redis;
+
+namespace CacheSidecar.CacheTier;
+
+/// <summary>
+/// Pure-cache put: the cache is the record, so it assigns the version max(now, current + 1),
+/// optionally only when the live entry is at the if-match version.
+/// </summary>
+internal static class PutAssigningVersionScript
+{
+    // KEYS: entry, lease, generation. ARGV: now (unix µs), if-match version ('' = none), expires,
+    // content type, data, physical ttl ms. Returns the new version, or -1 when if-match does not hold.
+    private static readonly string Text = $$"""
+        local now, ifMatch, expiresAt, contentType, data, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+        local g = redis.call('GET', KEYS[3]) or '0'
+        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}', '{{EntryHash.Negative}}')
+        local curv = 0
+        local live = cur[1] and cur[2] == g and cur[3] ~= '1'
+        if cur[1] and cur[2] == g then curv = tonumber(cur[1]) end
+        if ifMatch ~= '' and (not live or curv ~= tonumber(ifMatch)) then return -1 end
+        local v = math.max(tonumber(now), curv + 1)
+        redis.call('DEL', KEYS[2])
+        redis.call('DEL', KEYS[1])
+        {{EntryHash.Write("KEYS[1]", "string.format('%.0f', v)", "g", "expiresAt", "contentType", "data", "'0'")}}
+        redis.call('PEXPIRE', KEYS[1], ttl)
+        return v
+        """;
+
+    public static async Task<CacheWriteResult> RunAsync(
+        IDatabase db, EntryKeys keys, long nowMicros, long? ifMatch, CacheEntry entry, long physicalTtlMs)
+    {
+        var version = (long)await db.ScriptEvaluateAsync(
+            Text,
+            [keys.Entry, keys.Lease, keys.Generation],
+            [
+                nowMicros, ifMatch is { } v ? v : string.Empty, entry.ExpiresAt.ToUnixTimeMilliseconds(),
+                entry.ContentType, entry.Value, physicalTtlMs,
+            ]).ConfigureAwait(false);
+        return version < 0 ? new CacheWriteResult(PreconditionFailed: true, 0) : new CacheWriteResult(false, version);
+    }
+}

@@ -1,0 +1,37 @@
+using CacheSidecar.Redis;
+using StackExchange.Redis;
+
+namespace CacheSidecar.CacheTier;
+
+/// <summary>
+/// Version-guarded set (write-through, tombstones): never replaces the same or a newer version,
+/// and kills any fill lease, so a loader that read the store before this write cannot fill after it.
+/// </summary>
+internal static class SetIfNewerScript
+{
+    // KEYS: entry, lease, generation. ARGV: version, expires, content type, data, negative,
+    // physical ttl ms. Returns 1 set, 0 refused (the cache holds this or a newer version).
+    private static readonly string Text = $$"""
+        local version, expiresAt, contentType, data, negative, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+        local g = redis.call('GET', KEYS[3]) or '0'
+        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}')
+        if cur[1] and cur[2] == g and tonumber(cur[1]) >= tonumber(version) then return 0 end
+        redis.call('DEL', KEYS[2])
+        redis.call('DEL', KEYS[1])
+        {{EntryHash.Write("KEYS[1]", "version", "g", "expiresAt", "contentType", "data", "negative")}}
+        redis.call('PEXPIRE', KEYS[1], ttl)
+        return 1
+        """;
+
+    public static async Task<bool> RunAsync(IDatabase db, EntryKeys keys, CacheEntry entry, long physicalTtlMs)
+    {
+        var set = await db.ScriptEvaluateAsync(
+            Text,
+            [keys.Entry, keys.Lease, keys.Generation],
+            [
+                entry.Version, entry.ExpiresAt.ToUnixTimeMilliseconds(), entry.ContentType, entry.Value,
+                entry.IsNegative ? 1 : 0, physicalTtlMs,
+            ]).ConfigureAwait(false);
+        return (int)set == 1;
+    }
+}

@@ -1,0 +1,56 @@
+using StackExchange.Redis;
+
+namespace CacheSidecar.Redis;
+
+/// <summary>
+/// The fields of an entry hash (<c>cs:{ns:p}:e:&lt;key&gt;</c>), declared once: every Lua step and
+/// the Get-hit read use these names. An entry counts only while its <see cref="Generation"/> equals
+/// the partition's generation.
+/// </summary>
+internal static class EntryHash
+{
+    public const string Version = "v";
+    public const string Generation = "g";
+
+    /// <summary>When the value stops being fresh (unix ms, logical TTL; see decision 0003).</summary>
+    public const string ExpiresAt = "x";
+
+    public const string ContentType = "c";
+    public const string Data = "d";
+
+    /// <summary>"1" for a cached "not found" or a tombstone, else "0".</summary>
+    public const string Negative = "n";
+
+    /// <summary>Every field, in the order <see cref="ReadAll"/> and the Lookup step read them.</summary>
+    public static readonly RedisValue[] AllFields = [Version, Generation, ExpiresAt, ContentType, Data, Negative];
+
+    /// <summary>Lua: <c>HMGET</c> of every field of <paramref name="key"/>, in <see cref="AllFields"/> order.</summary>
+    public static string ReadAll(string key) =>
+        $"redis.call('HMGET', {key}, '{Version}', '{Generation}', '{ExpiresAt}', '{ContentType}', '{Data}', '{Negative}')";
+
+    /// <summary>Lua: sets every field of <paramref name="key"/> (each argument a Lua expression).</summary>
+    public static string Write(string key, string version, string generation, string expiresAt, string contentType,
+        string data, string negative) =>
+        $"redis.call('HSET', {key}, '{Version}', {version}, '{Generation}', {generation}, '{ExpiresAt}', {expiresAt}, "
+        + $"'{ContentType}', {contentType}, '{Data}', {data}, '{Negative}', {negative})";
+}
+
+/// <summary>
+/// The fields of a write-behind pending record (<c>cs:{ns:p}:p:&lt;key&gt;</c>): the newest
+/// acknowledged value of a key not yet in the store, and the flusher that claimed it.
+/// </summary>
+internal static class PendingHash
+{
+    public const string Version = EntryHash.Version;
+    public const string ContentType = EntryHash.ContentType;
+    public const string Data = EntryHash.Data;
+
+    /// <summary>"1" for a delete (tombstone).</summary>
+    public const string Tombstone = EntryHash.Negative;
+
+    /// <summary>The consumer that claimed the record for flushing.</summary>
+    public const string ClaimedBy = "o";
+
+    /// <summary>When it claimed it (Redis server time, unix ms).</summary>
+    public const string ClaimedAt = "oc";
+}

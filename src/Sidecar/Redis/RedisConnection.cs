@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using CacheSidecar.Configuration;
+using CacheSidecar.Core;
+using CacheSidecar.Logging;
+using CacheSidecar.Telemetry;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using StackExchange.Redis;
+
+namespace CacheSidecar.Redis;
+
+/// <summary>
+/// The sidecar's one connection to Redis, and its only owner: the multiplexer, the Polly circuit
+/// breaker (thresholds from <see cref="RedisOptions"/>), the error mapping and the replay of
+/// invalidations Redis missed. Registered only when <c>Sidecar:Redis:Configuration</c> is set;
+/// the cache tier, the near-cache bus, write-behind and the health check receive it.
+/// <list type="bullet">
+/// <item>While the circuit is open every call fails at once with <see cref="CacheUnavailableException"/>
+/// (no per-call connect storms); callers fall back as their strategy says.</item>
+/// <item>An invalidation that could not be delivered is remembered by partition
+/// (<see cref="RememberMissedInvalidation"/>). Before anything else is read from Redis again, those
+/// partitions' generations are bumped, so no stale entry survives the outage; until the bump
+/// lands every call fails as unavailable.</item>
+/// </list>
+/// </summary>
+internal sealed class RedisConnection : IDisposable
+{
+    private readonly ConnectionMultiplexer _multiplexer;
+    private readonly ResiliencePipeline _breaker;
+    private readonly SidecarMetrics _metrics;
+    private readonly ILogger<RedisConnection> _logger;
+    private readonly ConcurrentDictionary<(string Ns, int Partition), NamespacePolicy> _missedInvalidations = new();
+    private readonly SemaphoreSlim _replayLock = new(1, 1);
+
+    public RedisConnection(
+        IOptions<SidecarOptions> options,
+        TimeProvider time,
+        SidecarMetrics metrics,
+        ILogger<RedisConnection> logger)
+    {
+        _metrics = metrics;
+        _logger = logger;
+        var redis = options.Value.Redis;
+        var configuration = ConfigurationOptions.Parse(redis.Configuration!);
+        // Start even when Redis is down (the store still serves), and fail commands at once
+        // while disconnected instead of queueing them behind a reconnect.
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 2000);
+        configuration.AsyncTimeout = Math.Min(configuration.AsyncTimeout, 2000);
+        configuration.ClientName ??= "cachesidecar";
+        _multiplexer = ConnectionMultiplexer.Connect(configuration);
+        Description = $"Redis ({configuration.EndPoints.Count} endpoint(s))";
+        KeyPrefix = redis.KeyPrefix;
+
+        var circuit = new CircuitBreakerStateProvider();
+        metrics.ObserveCircuit(() => (int)circuit.CircuitState);
+        _breaker = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = redis.CircuitFailureRatio,
+                MinimumThroughput = redis.CircuitMinimumThroughput,
+                SamplingDuration = redis.CircuitSamplingDuration,
+                BreakDuration = redis.CircuitBreakDuration,
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<RedisException>().Handle<RedisTimeoutException>().Handle<TimeoutException>(),
+                StateProvider = circuit,
+            })
+            .Build();
+        _multiplexer.ConnectionRestored += (_, _) => _ = ReplayMissedInvalidationsAsync();
+    }
+
+    public string Description { get; }
+
+    /// <summary>The deployment's key prefix (<c>Sidecar:Redis:KeyPrefix</c>).</summary>
+    public string KeyPrefix { get; }
+
+    /// <summary>Partitions whose generation must be bumped once Redis is reachable (for tests and metrics).</summary>
+    public int MissedInvalidationCount => _missedInvalidations.Count;
+
+    public bool IsConnected => _multiplexer.IsConnected;
+
+    /// <summary>Raised when either connection (interactive or pub/sub) is lost.</summary>
+    public event EventHandler<ConnectionFailedEventArgs> ConnectionFailed
+    {
+        add => _multiplexer.ConnectionFailed += value;
+        remove => _multiplexer.ConnectionFailed -= value;
+    }
+
+    /// <summary>Raised when a connection is back.</summary>
+    public event EventHandler<ConnectionFailedEventArgs> ConnectionRestored
+    {
+        add => _multiplexer.ConnectionRestored += value;
+        remove => _multiplexer.ConnectionRestored -= value;
+    }
+
+    public ISubscriber Subscriber => _multiplexer.GetSubscriber();
+
+    public IServer Server(System.Net.EndPoint endpoint) => _multiplexer.GetServer(endpoint);
+
+    public System.Net.EndPoint[] EndPoints() => _multiplexer.GetEndPoints();
+
+    /// <summary>A PING outside the breaker: health checks must see Redis itself, not the circuit.</summary>
+    public Task<TimeSpan> PingAsync() => _multiplexer.GetDatabase().PingAsync();
+
+    /// <summary>
+    /// Remembers that an invalidation of <paramref name="partition"/> did not reach Redis: its
+    /// generation is bumped before Redis is used again.
+    /// </summary>
+    public void RememberMissedInvalidation(NamespacePolicy ns, int partition) =>
+        _missedInvalidations.TryAdd((ns.Name, partition), ns);
+
+    /// <summary>
+    /// Runs one Redis step through the breaker, the caller's deadline and the error mapping:
+    /// any Redis failure surfaces as <see cref="CacheUnavailableException"/>.
+    /// </summary>
+    public async Task<T> ExecuteAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        if (!_missedInvalidations.IsEmpty)
+        {
+            // Before anything is read from a Redis that missed invalidations, bump the partitions
+            // they hit (a timeout-only outage raises no ConnectionRestored event).
+            await ReplayMissedInvalidationsAsync().ConfigureAwait(false);
+            if (!_missedInvalidations.IsEmpty)
+            {
+                // Until the bump lands, this Redis may hold entries that should be gone: don't use it.
+                throw new CacheUnavailableException("The cache tier (Redis) still has undelivered invalidations.");
+            }
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var ok = false;
+        try
+        {
+            // StackExchange.Redis commands take no token; WaitAsync lets the caller's deadline end the wait.
+            var result = await _breaker.ExecuteAsync(
+                static async (state, token) => await state.operation(state.db).WaitAsync(token).ConfigureAwait(false),
+                (operation, db: _multiplexer.GetDatabase()),
+                cancellationToken).ConfigureAwait(false);
+            ok = true;
+            return result;
+        }
+        catch (BrokenCircuitException ex)
+        {
+            throw new CacheUnavailableException("The cache tier (Redis) is unavailable (circuit open).", ex);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or TimeoutException)
+        {
+            throw new CacheUnavailableException("The cache tier (Redis) is unavailable: " + ex.GetType().Name, ex);
+        }
+        finally
+        {
+            _metrics.RedisCall(ok, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>
+    /// Bumps the generation of every partition whose invalidation was missed. Callers wait for a
+    /// replay already in progress, so no read runs ahead of the bump.
+    /// </summary>
+    private async Task ReplayMissedInvalidationsAsync()
+    {
+        if (_missedInvalidations.IsEmpty)
+        {
+            return;
+        }
+
+        await _replayLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var db = _multiplexer.GetDatabase();
+            var bumped = 0;
+            foreach (var ((nsName, partition), ns) in _missedInvalidations)
+            {
+                await db.StringIncrementAsync(RedisKeyLayout.Generation(ns, partition)).ConfigureAwait(false);
+                _missedInvalidations.TryRemove((nsName, partition), out _);
+                bumped++;
+            }
+
+            if (bumped > 0)
+            {
+                SidecarLog.MissedInvalidationsReplayed(_logger, bumped);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Still unreachable: the next restored connection or call tries again.
+        }
+        finally
+        {
+            _replayLock.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _multiplexer.Dispose();
+        _replayLock.Dispose();
+    }
+}

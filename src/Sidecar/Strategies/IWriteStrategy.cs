@@ -1,0 +1,21 @@
+using CacheSidecar.Configuration;
+
+namespace CacheSidecar.Strategies;
+
+/// <summary>
+/// How one caching strategy (§4) writes. Strategies differ only here: every strategy reads
+/// through the same <see cref="ReadThroughReader"/>. Implementations are stateless; the namespace
+/// policy comes with each call.
+/// </summary>
+internal interface IWriteStrategy
+{
+    /// <summary>
+    /// True when acknowledged writes may not be in the store yet (write-behind): reads then look
+    /// at the pending record between the cache and the store, so a caller reads its own writes.
+    /// </summary>
+    bool ReadsPendingWrites => false;
+
+    Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken);
+
+    Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken);
+}

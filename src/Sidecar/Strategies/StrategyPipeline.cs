@@ -1,0 +1,81 @@
+using CacheSidecar.CacheTier;
+using CacheSidecar.Configuration;
+
+namespace CacheSidecar.Strategies;
+
+/// <summary>
+/// One strategy as the API sees it: the shared read path (<see cref="ReadThroughReader"/>), the
+/// strategy's own writes (<see cref="IWriteStrategy"/>), and cache-only invalidations; every write
+/// and invalidation is then broadcast (<see cref="IInvalidationBroadcast"/>).
+/// </summary>
+internal sealed class StrategyPipeline(
+    ReadThroughReader reader,
+    IWriteStrategy writes,
+    ICacheTier cache,
+    IInvalidationBroadcast broadcast) : ICacheStrategy
+{
+    public Task<ReadResult> GetAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
+        reader.ReadAsync(ns, key, writes.ReadsPendingWrites, cancellationToken);
+
+    public Task<ReadResult[]> BatchGetAsync(NamespacePolicy ns, IReadOnlyList<string> keys,
+        CancellationToken cancellationToken) =>
+        reader.ReadManyAsync(ns, keys, writes.ReadsPendingWrites, cancellationToken);
+
+    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await writes.PutAsync(ns, request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await broadcast.KeysChangedAsync(ns, [request.Key]).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await writes.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await broadcast.KeysChangedAsync(ns, [key]).ConfigureAwait(false);
+        }
+    }
+
+    /// <remarks>
+    /// Unlike post-write invalidations, these fail (UNAVAILABLE) when the cache tier is down: the
+    /// caller asked for nothing else and should know it did not happen. Listed keys go out in one
+    /// pipelined burst. The broadcast runs even when the Redis step fails.
+    /// </remarks>
+    public async Task<int> InvalidateAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys,
+        CancellationToken cancellationToken)
+    {
+        var distinct = keys.Distinct(StringComparer.Ordinal).ToArray();
+        try
+        {
+            var dropped = await Task.WhenAll(distinct.Select(key => cache.InvalidateAsync(ns, key, cancellationToken)))
+                .ConfigureAwait(false);
+            return dropped.Count(wasCached => wasCached);
+        }
+        finally
+        {
+            await broadcast.KeysChangedAsync(ns, distinct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await cache.InvalidateNamespaceAsync(ns, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await broadcast.NamespaceChangedAsync(ns).ConfigureAwait(false);
+        }
+    }
+}

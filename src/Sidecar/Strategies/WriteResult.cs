@@ -1,0 +1,3 @@
+namespace CacheSidecar.Strategies;
+
+internal readonly record struct WriteResult(long Version, bool Persisted, bool Queued);

@@ -1,0 +1,60 @@
+using CacheSidecar.Configuration;
+using CacheSidecar.Redis;
+using StackExchange.Redis;
+
+namespace CacheSidecar.WriteBehind;
+
+/// <summary>
+/// Claims keys of one partition for flushing. A claim keeps two flushers from writing one key at
+/// once, so a slow older write can never land after a newer delete; a claim older than the
+/// timeout belongs to a dead or stuck flusher and may be taken over.
+/// </summary>
+internal static class ClaimScript
+{
+    // KEYS: the pending records (any number, one partition). ARGV: consumer, claim timeout ms.
+    // Per key returns {1, v, c, d, n} (claimed: flush this version), {0} (no pending record:
+    // already flushed) or {-1} (another live flusher holds it).
+    private static readonly string Text = $$"""
+        local consumer, timeout = ARGV[1], tonumber(ARGV[2])
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local out = {}
+        for i, k in ipairs(KEYS) do
+          local p = redis.call('HMGET', k, '{{PendingHash.Version}}', '{{PendingHash.ContentType}}', '{{PendingHash.Data}}',
+            '{{PendingHash.Tombstone}}', '{{PendingHash.ClaimedBy}}', '{{PendingHash.ClaimedAt}}')
+          if not p[1] then
+            out[i] = {0}
+          elseif p[5] and p[5] ~= consumer and now - tonumber(p[6]) < timeout then
+            out[i] = {-1}
+          else
+            redis.call('HSET', k, '{{PendingHash.ClaimedBy}}', consumer, '{{PendingHash.ClaimedAt}}', now)
+            out[i] = {1, p[1], p[2] or '', p[3] or '', p[4] or '0'}
+          end
+        end
+        return out
+        """;
+
+    public static async Task<ClaimResult[]> RunAsync(IDatabase db, NamespacePolicy ns, int partition,
+        string consumer, IReadOnlyList<string> keys, TimeSpan claimTimeout)
+    {
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(
+            Text,
+            keys.Select(key => RedisKeyLayout.Pending(ns, partition, key)).ToArray(),
+            [consumer, (long)claimTimeout.TotalMilliseconds]).ConfigureAwait(false))!;
+        var claims = new ClaimResult[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            claims[i] = (RedisResult[])result[i]! switch
+            {
+                [_, var version, var contentType, var data, var tombstone] => new ClaimResult(
+                    ClaimState.Claimed,
+                    new PendingWrite(keys[i], (long)version, (string)version!, (byte[])data!, (string)contentType!,
+                        (string)tombstone! == "1")),
+                [var state] when (int)state == 0 => new ClaimResult(ClaimState.AlreadyFlushed, null),
+                _ => new ClaimResult(ClaimState.Busy, null),
+            };
+        }
+
+        return claims;
+    }
+}

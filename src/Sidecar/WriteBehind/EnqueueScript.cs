@@ -1,0 +1,92 @@
+using CacheSidecar.Redis;
+using StackExchange.Redis;
+
+namespace CacheSidecar.WriteBehind;
+
+/// <summary>
+/// A write-behind Put or Delete as one atomic step on one partition (one hash slot): checks the
+/// backlog bound and if-match, takes a version from the Redis server's clock (<c>TIME</c>, so
+/// every sidecar writing a key through one shard draws from the same monotonic source), sets the
+/// pending record and the cache entry (or drops it), and appends to the partition log. Nothing is
+/// written unless the whole step succeeds.
+/// </summary>
+internal static class EnqueueScript
+{
+    // KEYS: entry, lease, generation, pending, log.
+    // ARGV: key, if-match ('' = none), store version hint ('' = unknown), entry expires (unix ms),
+    // content type, data, tombstone (0/1), entry physical ttl ms (0 = keep no entry), most entries
+    // the partition log may hold.
+    // Returns {1, version, existed (1/0/-1 unknown)}; {-1} if-match failed; {-2} backlog full;
+    // {-3} if-match needs the store's version (no pending record and no entry to compare with).
+    private static readonly string Text = $$"""
+        local key, ifMatch, storeHint, expiresAt, contentType, data, tombstone, entryTtl, capacity =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+        if redis.call('XLEN', KEYS[5]) >= tonumber(capacity) then return {-2} end
+        local g = redis.call('GET', KEYS[3]) or '0'
+        local p = redis.call('HMGET', KEYS[4], '{{PendingHash.Version}}', '{{PendingHash.Tombstone}}')
+        local e = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}', '{{EntryHash.Negative}}')
+        local curv, live, known = 0, false, false
+        if p[1] then
+          curv = tonumber(p[1]); live = p[2] ~= '1'; known = true
+        elseif e[1] and e[2] == g then
+          curv = tonumber(e[1]); live = e[3] ~= '1'; known = true
+        elseif storeHint ~= '' then
+          curv = tonumber(storeHint); live = curv > 0; known = true
+        end
+        if ifMatch ~= '' then
+          if not known then return {-3} end
+          if not live or curv ~= tonumber(ifMatch) then return {-1} end
+        end
+        local t = redis.call('TIME')
+        local v = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        if curv >= v then v = curv + 1 end
+        if e[1] and tonumber(e[1]) >= v then v = tonumber(e[1]) + 1 end
+        if storeHint ~= '' and tonumber(storeHint) >= v then v = tonumber(storeHint) + 1 end
+        local vs = string.format('%.0f', v)
+        redis.call('HSET', KEYS[4], '{{PendingHash.Version}}', vs, '{{PendingHash.ContentType}}', contentType,
+          '{{PendingHash.Data}}', data, '{{PendingHash.Tombstone}}', tombstone)
+        if tonumber(entryTtl) > 0 then
+          -- HSET sets every field an entry has, so no DEL first; the lease dies with the write.
+          redis.call('DEL', KEYS[2])
+          {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "data", "tombstone")}}
+          redis.call('PEXPIRE', KEYS[1], entryTtl)
+        else
+          redis.call('DEL', KEYS[1], KEYS[2])
+        end
+        redis.call('XADD', KEYS[5], '*', '{{LogEntryFields.Key}}', key, '{{LogEntryFields.Version}}', vs)
+        local existed = -1
+        if known then existed = live and 1 or 0 end
+        return {1, vs, existed}
+        """;
+
+    public static async Task<EnqueueResult> RunAsync(IDatabase db, EntryKeys keys, WriteBehindWrite write,
+        long partitionCapacity)
+    {
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(
+            Text,
+            [keys.Entry, keys.Lease, keys.Generation, keys.Pending, keys.Log],
+            [
+                write.Key,
+                write.IfMatch is { } ifMatch ? ifMatch : string.Empty,
+                write.StoreVersionHint is { } hint ? hint : string.Empty,
+                write.EntryExpiresAt.ToUnixTimeMilliseconds(),
+                write.ContentType,
+                write.Value,
+                write.IsTombstone ? "1" : "0",
+                write.EntryPhysicalTtlMs,
+                partitionCapacity,
+            ]).ConfigureAwait(false))!;
+        return result switch
+        {
+            [_, var version, var existed] => new EnqueueResult(EnqueueStatus.Accepted, (long)version, (int)existed switch
+            {
+                1 => true,
+                0 => false,
+                _ => null,
+            }),
+            [var refusal] when (int)refusal == -1 => new EnqueueResult(EnqueueStatus.PreconditionFailed, 0, null),
+            [var refusal] when (int)refusal == -2 => new EnqueueResult(EnqueueStatus.BacklogFull, 0, null),
+            _ => new EnqueueResult(EnqueueStatus.NeedStoreVersion, 0, null),
+        };
+    }
+}

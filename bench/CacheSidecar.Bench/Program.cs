@@ -27,7 +27,7 @@ using var stopping = new CancellationTokenSource();
 
 // Cancel instead of dying: the finally/dispose chain then kills the children by PID.
 // A second Ctrl+C is not cancelled and ends the process; the ProcessExit hooks of
-// SidecarChild and RedisServerProcess still kill what is left.
+// SidecarProcess (the shared launcher) and RedisServerProcess still kill what is left.
 void OnSignal(PosixSignalContext context)
 {
     if (!stopping.IsCancellationRequested)

@@ -54,7 +54,7 @@ internal sealed class FastPathCalls : IDisposable
     /// and, when configured, the L1 namespace's hot keys (plus reads so they sit in this instance's L1).
     /// </summary>
     public static async Task<FastPathCalls> PrepareAsync(
-        SidecarChild sidecar, BackingServers servers, FastPathConfiguration configuration, int hotKeyCount, int concurrency, CancellationToken cancellationToken)
+        SidecarProcess sidecar, BackingServers servers, FastPathConfiguration configuration, int hotKeyCount, int concurrency, CancellationToken cancellationToken)
     {
         var channel = GrpcChannel.ForAddress(sidecar.Address);
         try

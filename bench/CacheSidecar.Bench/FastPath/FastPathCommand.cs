@@ -109,7 +109,7 @@ internal static class FastPathCommand
     }
 
     private static async Task<RateResults> RunRateAsync(
-        SidecarChild sidecar, FastPathCalls calls, FastPathConfiguration configuration, RssSampler rss, RssStats? rssIdle, BenchOptions options, CancellationToken cancellationToken)
+        SidecarProcess sidecar, FastPathCalls calls, FastPathConfiguration configuration, RssSampler rss, RssStats? rssIdle, BenchOptions options, CancellationToken cancellationToken)
     {
         async Task<OpenLoopResult> Run(string name, Operation operation)
         {
@@ -139,7 +139,7 @@ internal static class FastPathCommand
     }
 
     private static async Task<SaturationResults> RunSaturationAsync(
-        BackingServers servers, SidecarChild sidecar, FastPathCalls calls, FastPathConfiguration configuration, BenchOptions options, CancellationToken cancellationToken)
+        BackingServers servers, SidecarProcess sidecar, FastPathCalls calls, FastPathConfiguration configuration, BenchOptions options, CancellationToken cancellationToken)
     {
         var meter = new ScenarioMeter(servers, sidecar, options.Concurrency, options.Duration);
         var rows = new List<SaturationRow>();
@@ -229,7 +229,7 @@ internal static class FastPathCommand
     }
 
     /// <summary>Share of the reads in the L1 namespace since <paramref name="before"/> that the sidecar counted as served by its near-cache.</summary>
-    private static async Task<double?> NearCacheShareAsync(SidecarChild sidecar, PrometheusText before, CancellationToken cancellationToken)
+    private static async Task<double?> NearCacheShareAsync(SidecarProcess sidecar, PrometheusText before, CancellationToken cancellationToken)
     {
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // past the exporter's scrape cache
         var after = await sidecar.ScrapeMetricsAsync(cancellationToken);

@@ -36,7 +36,7 @@ internal sealed record FastPathConfiguration(bool NearCache, string? NearCacheSk
 /// <summary>Starts the one sidecar every fastpath scenario runs against, dropping what the build refuses.</summary>
 internal static class FastPathSidecar
 {
-    public static async Task<(SidecarChild Sidecar, FastPathConfiguration Configuration)> StartAsync(
+    public static async Task<(SidecarProcess Sidecar, FastPathConfiguration Configuration)> StartAsync(
         BackingServers servers, NearCacheMode nearCache, CancellationToken cancellationToken)
     {
         var configuration = new FastPathConfiguration(
@@ -48,7 +48,7 @@ internal static class FastPathSidecar
         {
             try
             {
-                return (await SidecarChild.StartAsync("fastpath", configuration.Environment(servers), cancellationToken), configuration);
+                return (await BenchSidecar.StartAsync("fastpath", configuration.Environment(servers), cancellationToken), configuration);
             }
             catch (SidecarExitedException ex) when (configuration.NearCache && BenchNamespaces.IsNearCacheUnavailable(ex))
             {

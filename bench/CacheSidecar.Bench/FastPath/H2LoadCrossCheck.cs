@@ -102,7 +102,7 @@ internal static partial class H2LoadCrossCheck
         async ct => (await calls.Cache.ListNamespacesAsync(new ListNamespacesRequest(), cancellationToken: ct)).Namespaces.Count > 0);
 
     public static async Task<H2LoadResult> RunAsync(
-        SidecarChild sidecar, H2LoadTarget target, int concurrency, TimeSpan warmUp, TimeSpan duration, CancellationToken cancellationToken)
+        SidecarProcess sidecar, H2LoadTarget target, int concurrency, TimeSpan warmUp, TimeSpan duration, CancellationToken cancellationToken)
     {
         var request = target.Request;
         var directory = Directory.CreateTempSubdirectory("cachesidecar-h2load-");

@@ -42,7 +42,7 @@ internal static class StartupBenchmark
 
     private static async Task<StartResult> OneAsync(int attempt, Dictionary<string, string> environment, string getKey, CancellationToken cancellationToken)
     {
-        await using var sidecar = SidecarChild.Launch($"start-{attempt}", environment);
+        await using var sidecar = BenchSidecar.Launch($"start-{attempt}", environment);
         using var channel = sidecar.CreateStartupChannel();
         var cache = new Cache.CacheClient(channel);
         var request = new GetRequest { Namespace = BenchNamespaces.GetHit, Key = getKey };
@@ -76,7 +76,7 @@ internal static class StartupBenchmark
     }
 
     /// <summary>Calls <paramref name="probe"/> every 10 ms until it returns true; the time since the launch.</summary>
-    private static async Task<TimeSpan> PollAsync(SidecarChild sidecar, Func<Task<bool>> probe, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> PollAsync(SidecarProcess sidecar, Func<Task<bool>> probe, CancellationToken cancellationToken)
     {
         while (true)
         {

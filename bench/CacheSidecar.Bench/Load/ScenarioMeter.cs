@@ -21,10 +21,10 @@ internal sealed record ScenarioResult(
 /// Runs closed-loop scenarios one after another and, around each, reads the backends' command
 /// counters and the CPU time of the sidecar and redis-server, so each row says what one call cost.
 /// </summary>
-internal sealed class ScenarioMeter(BackingServers servers, SidecarChild? sidecar, int concurrency, TimeSpan duration)
+internal sealed class ScenarioMeter(BackingServers servers, SidecarProcess? sidecar, int concurrency, TimeSpan duration)
 {
     private readonly List<ScenarioResult> _results = [];
-    private readonly SidecarChild? _sidecar = sidecar;
+    private readonly SidecarProcess? _sidecar = sidecar;
 
     public IReadOnlyList<ScenarioResult> Results => _results;
 
@@ -33,7 +33,7 @@ internal sealed class ScenarioMeter(BackingServers servers, SidecarChild? sideca
     /// the sidecar the scenario calls, when it is not the meter's own (its CPU is the one read).
     /// </summary>
     public async Task<ScenarioResult> MeasureAsync(
-        string name, Operation operation, CancellationToken cancellationToken, string? unit = null, int perCall = 1, SidecarChild? target = null)
+        string name, Operation operation, CancellationToken cancellationToken, string? unit = null, int perCall = 1, SidecarProcess? target = null)
     {
         var called = target ?? _sidecar;
         Console.Write($"  {name} ... ");

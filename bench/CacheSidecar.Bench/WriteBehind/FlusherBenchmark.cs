@@ -86,7 +86,7 @@ internal static class FlusherBenchmark
         // A: accepts and queues, never flushes.
         var environmentA = BenchNamespaces.Backends(servers).WithWriteBehind(ns, batchSize).WithFlushers(run: false);
         TimeSpan fill;
-        await using (var sidecarA = await SidecarChild.StartAsync($"flush-A({batchSize})", environmentA, cancellationToken))
+        await using (var sidecarA = await BenchSidecar.StartAsync($"flush-A({batchSize})", environmentA, cancellationToken))
         {
             using var channel = GrpcChannel.ForAddress(sidecarA.Address);
             var cache = new Cache.CacheClient(channel);
@@ -107,8 +107,8 @@ internal static class FlusherBenchmark
 
         // B: same namespace, flushers on. Timed from its launch; the flushers may start before gRPC serves.
         var environmentB = BenchNamespaces.Backends(servers).WithWriteBehind(ns, batchSize).WithFlushers(run: true);
-        await using var sidecarB = SidecarChild.Launch($"flush-B({batchSize})", environmentB);
-        var serving = sidecarB.WaitUntilServingAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        await using var sidecarB = BenchSidecar.Launch($"flush-B({batchSize})", environmentB);
+        var serving = BenchSidecar.WaitUntilServingAsync(sidecarB, cancellationToken);
         var drain = await WaitForEmptyBacklogAsync(sidecarB, redis, ns, backlogBefore, cancellationToken);
         var launchToServing = await serving;
         var inStore = await servers.CountDocumentsAsync(ns, cancellationToken);
@@ -121,7 +121,7 @@ internal static class FlusherBenchmark
     /// taken as the time the poll was sent; each end is exact to about one poll interval.
     /// </summary>
     private static async Task<(TimeSpan? Drain, TimeSpan? LaunchToEmpty, string? Problem)> WaitForEmptyBacklogAsync(
-        SidecarChild sidecar, StackExchange.Redis.IDatabase redis, string ns, long initial, CancellationToken cancellationToken)
+        SidecarProcess sidecar, StackExchange.Redis.IDatabase redis, string ns, long initial, CancellationToken cancellationToken)
     {
         var lastIdleAt = sidecar.Launched;
         var started = false;

@@ -89,7 +89,7 @@ internal static class ThroughputBenchmark
                 // 5. The same Puts on an instance that runs no flushers (RunFlushers=false), as when
                 //    flushing is left to other pods: the caller-facing acknowledgement path alone,
                 //    without this 2-core machine also doing the store writes and the test store's work.
-                await using var ackOnly = await SidecarChild.StartAsync(
+                await using var ackOnly = await BenchSidecar.StartAsync(
                     "ack-only",
                     BenchNamespaces.Backends(servers).WithWriteBehind(BenchNamespaces.WriteBehindPutAckOnly, batchSize: 500).WithFlushers(run: false),
                     cancellationToken);
@@ -112,7 +112,7 @@ internal static class ThroughputBenchmark
     /// One sidecar with both bench namespaces. A build that refuses WriteBehind is started again
     /// without it, so the other scenarios still run and the report says what was skipped.
     /// </summary>
-    private static async Task<(SidecarChild Sidecar, string? WriteBehindSkipped)> StartSidecarAsync(BackingServers servers, CancellationToken cancellationToken)
+    private static async Task<(SidecarProcess Sidecar, string? WriteBehindSkipped)> StartSidecarAsync(BackingServers servers, CancellationToken cancellationToken)
     {
         var withWriteBehind = BenchNamespaces.Backends(servers)
             .WithCacheAside(BenchNamespaces.GetHit)
@@ -120,14 +120,14 @@ internal static class ThroughputBenchmark
             .WithFlushers(run: true);
         try
         {
-            return (await SidecarChild.StartAsync("throughput", withWriteBehind, cancellationToken), null);
+            return (await BenchSidecar.StartAsync("throughput", withWriteBehind, cancellationToken), null);
         }
         catch (SidecarExitedException ex) when (BenchNamespaces.IsWriteBehindUnavailable(ex))
         {
             const string reason = "WriteBehind is not available in this build (the sidecar refused to start with it)";
             Console.WriteLine($"!! {reason}; measuring the other scenarios without it.");
             var withoutWriteBehind = BenchNamespaces.Backends(servers).WithCacheAside(BenchNamespaces.GetHit);
-            return (await SidecarChild.StartAsync("throughput", withoutWriteBehind, cancellationToken), reason);
+            return (await BenchSidecar.StartAsync("throughput", withoutWriteBehind, cancellationToken), reason);
         }
     }
 }

@@ -70,7 +70,7 @@ internal sealed class ConsistencyRun : IAsyncDisposable
                 env[key] = value;
             }
 
-            var process = SidecarProcess.Start(env);
+            var process = TestSidecar.Start(env);
             var channel = GrpcChannel.ForAddress(process.Address);
             _sidecars.Add((process, channel));
             await process.WaitUntilServingAsync(TimeSpan.FromSeconds(30));

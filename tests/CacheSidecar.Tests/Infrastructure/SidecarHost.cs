@@ -78,7 +78,7 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
         var host = new SidecarHost(settings, kestrel);
         if (kestrel)
         {
-            var grpcPort = FreePort();
+            var grpcPort = FreeLoopbackPorts.Next();
             settings["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}";
             settings["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0";
             settings["Kestrel:Endpoints:Health:Url"] = "http://127.0.0.1:0";
@@ -123,8 +123,6 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
             return ex.StatusCode;
         }
     }
-
-    private static int FreePort() => SidecarProcess.FreePort();
 
     public override async ValueTask DisposeAsync()
     {

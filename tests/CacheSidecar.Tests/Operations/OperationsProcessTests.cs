@@ -177,7 +177,7 @@ public sealed class OperationsProcessTests(RedisSingleFixture redis)
     {
         environment.TryAdd("Sidecar__Mongo__Database", "ops_tests");
         environment.TryAdd("Sidecar__Embedded__SqlitePath", Path.Combine(Path.GetTempPath(), $"cachesidecar-ops-{Guid.NewGuid():N}.db"));
-        var sidecar = SidecarProcess.Start(environment);
+        var sidecar = TestSidecar.Start(environment);
         try
         {
             await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));

@@ -168,7 +168,7 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
         {
             var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             var store = await MongoTestEndpoint.AcquireWireServerAsync();
-            var serving = SidecarProcess.Start(new Dictionary<string, string?>
+            var serving = TestSidecar.Start(new Dictionary<string, string?>
             {
                 ["Sidecar__Redis__Configuration"] = redisConfiguration,
                 // Its own key space on the shared Redis: the clients invalidate whole namespaces,
@@ -179,7 +179,7 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
                 ["Sidecar__Mongo__ServerSelectionTimeout"] = "00:00:02",
                 ["Sidecar__Auth__Token"] = token,
             });
-            var unavailable = SidecarProcess.Start(new Dictionary<string, string?>
+            var unavailable = TestSidecar.Start(new Dictionary<string, string?>
             {
                 ["Sidecar__Redis__Configuration"] = $"127.0.0.1:{UnusedPort()}",
                 ["Sidecar__Mongo__ConnectionString"] = $"mongodb://127.0.0.1:{UnusedPort()}",

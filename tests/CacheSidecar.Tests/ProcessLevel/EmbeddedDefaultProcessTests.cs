@@ -17,7 +17,7 @@ public sealed class EmbeddedDefaultProcessTests
     public async Task With_no_configuration_the_sidecar_starts_embedded_and_serves_the_sdk()
     {
         var sqlite = Path.Combine(Path.GetTempPath(), $"cachesidecar-embedded-{Guid.NewGuid():N}.db");
-        await using var sidecar = SidecarProcess.Start(new Dictionary<string, string?> { ["Sidecar__Embedded__SqlitePath"] = sqlite });
+        await using var sidecar = TestSidecar.Start(new Dictionary<string, string?> { ["Sidecar__Embedded__SqlitePath"] = sqlite });
         await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
 
         var services = new ServiceCollection();
@@ -48,7 +48,7 @@ public sealed class EmbeddedDefaultProcessTests
     [Fact]
     public async Task A_bad_policy_makes_the_process_refuse_to_start_with_a_message_naming_namespace_and_field()
     {
-        await using var sidecar = SidecarProcess.Start(new Dictionary<string, string?>
+        await using var sidecar = TestSidecar.Start(new Dictionary<string, string?>
         {
             ["Sidecar__Namespaces__users__Ttl"] = "-00:00:05",
             ["Sidecar__Embedded__SqlitePath"] = Path.Combine(Path.GetTempPath(), $"cachesidecar-bad-{Guid.NewGuid():N}.db"),

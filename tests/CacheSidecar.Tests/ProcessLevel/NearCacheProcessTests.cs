@@ -66,7 +66,7 @@ public sealed class NearCacheProcessTests(ITestOutputHelper output)
     private static SidecarProcess StartSidecar(string redis, string mongo)
     {
         const string prefix = $"Sidecar__Namespaces__{Namespace}__";
-        return SidecarProcess.Start(new Dictionary<string, string?>
+        return TestSidecar.Start(new Dictionary<string, string?>
         {
             ["Sidecar__Redis__Configuration"] = redis,
             ["Sidecar__Mongo__ConnectionString"] = mongo,

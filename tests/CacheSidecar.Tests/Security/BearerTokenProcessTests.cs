@@ -18,7 +18,7 @@ public sealed class BearerTokenProcessTests
     public async Task A_token_from_an_environment_variable_is_required_on_every_rpc_except_health()
     {
         var token = $"env-token-{Guid.NewGuid():N}";
-        await using var sidecar = SidecarProcess.Start(new Dictionary<string, string?>
+        await using var sidecar = TestSidecar.Start(new Dictionary<string, string?>
         {
             ["Sidecar__Auth__Token"] = token,
             ["Sidecar__Embedded__SqlitePath"] = Path.Combine(Path.GetTempPath(), $"cachesidecar-token-{Guid.NewGuid():N}.db"),

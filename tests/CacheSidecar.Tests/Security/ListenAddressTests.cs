@@ -65,7 +65,7 @@ public sealed class ListenAddressTests
     [Fact]
     public async Task Listening_on_0_0_0_0_without_the_option_refuses_to_start_naming_the_endpoint_and_the_option()
     {
-        await using var sidecar = SidecarProcess.Start(Embedded(), listenHost: "0.0.0.0");
+        await using var sidecar = TestSidecar.Start(Embedded(), listenHost: "0.0.0.0");
 
         var exitCode = await sidecar.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
@@ -81,7 +81,7 @@ public sealed class ListenAddressTests
     {
         var environment = Embedded();
         environment["Sidecar__Security__AllowNonLoopbackBinding"] = "true";
-        await using var sidecar = SidecarProcess.Start(environment, listenHost: "0.0.0.0");
+        await using var sidecar = TestSidecar.Start(environment, listenHost: "0.0.0.0");
 
         await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
         using var channel = GrpcChannel.ForAddress(sidecar.Address);
@@ -96,7 +96,7 @@ public sealed class ListenAddressTests
     [Fact]
     public async Task On_loopback_there_is_no_warning()
     {
-        await using var sidecar = SidecarProcess.Start(Embedded());
+        await using var sidecar = TestSidecar.Start(Embedded());
 
         await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
 

@@ -212,7 +212,7 @@ public sealed class RawSocketAbuseTests(RawSocketAbuseTests.SidecarFixture sidec
 
         public async ValueTask InitializeAsync()
         {
-            Process = SidecarProcess.Start(new Dictionary<string, string?>
+            Process = TestSidecar.Start(new Dictionary<string, string?>
             {
                 ["Sidecar__Embedded__SqlitePath"] = Path.Combine(Path.GetTempPath(), $"cachesidecar-abuse-{Guid.NewGuid():N}.db"),
             });

@@ -26,7 +26,7 @@ public sealed class SecretLoggingTests
         await using var redis = await RedisServerProcess.StartAsync(new RedisServerOptions { ExtraConfigLines = AclUser(secrets.RedisPassword) });
         await using var store = await MongoTestEndpoint.AcquireWireServerAsync();
         store.WireServer!.PlainCredentials = (User, secrets.MongoPassword);
-        await using var sidecar = SidecarProcess.Start(Environment(secrets, redis, store.WireServer, secrets.RedisPassword, secrets.MongoPassword));
+        await using var sidecar = TestSidecar.Start(Environment(secrets, redis, store.WireServer, secrets.RedisPassword, secrets.MongoPassword));
         await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
         using var channel = GrpcChannel.ForAddress(sidecar.Address);
         var client = new Cache.CacheClient(channel);
@@ -81,7 +81,7 @@ public sealed class SecretLoggingTests
         await using var store = await MongoTestEndpoint.AcquireWireServerAsync();
         store.WireServer!.PlainCredentials = (User, secrets.MongoPassword);
         var environment = Environment(secrets, redis, store.WireServer, redisPassword: secrets.WrongRedisPassword, mongoPassword: secrets.WrongMongoPassword);
-        await using var sidecar = SidecarProcess.Start(environment);
+        await using var sidecar = TestSidecar.Start(environment);
         await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30), anyStatus: true);
         using var channel = GrpcChannel.ForAddress(sidecar.Address);
         var client = new Cache.CacheClient(channel);
@@ -116,7 +116,7 @@ public sealed class SecretLoggingTests
             environment["Sidecar__Mongo__ConnectionString"] = $"mongodb://{User}:{secrets.MongoPassword}@127.0.0.1:1:2/?directConnection=true";
         }
 
-        await using var sidecar = SidecarProcess.Start(environment);
+        await using var sidecar = TestSidecar.Start(environment);
         var exitCode = await sidecar.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, exitCode); // refused like any other bad configuration, not crashed

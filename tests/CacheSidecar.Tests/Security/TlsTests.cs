@@ -17,7 +17,7 @@ public sealed class TlsTests
     public async Task With_certificate_files_the_sidecar_serves_grpc_over_tls_and_plaintext_to_that_port_fails()
     {
         using var certificate = TestCertificate.Create();
-        await using var sidecar = SidecarProcess.Start(
+        await using var sidecar = TestSidecar.Start(
             new Dictionary<string, string?>
             {
                 ["Kestrel__Endpoints__Grpc__Certificate__Path"] = certificate.CertificatePath,

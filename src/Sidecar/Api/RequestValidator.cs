@@ -2,10 +2,8 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
-using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Core;
-using CacheSidecar.Store;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -118,7 +116,7 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
             try
             {
                 using var json = JsonDocument.Parse(value.Memory, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
-                if (JsonBson.Unstorable(json.RootElement) is { } reason)
+                if (StorableJson.Unstorable(json.RootElement) is { } reason)
                 {
                     throw Errors.InvalidArgument($"content_type is {contentType} but value cannot be stored as a document: {reason}.");
                 }
@@ -183,10 +181,4 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
         var clipped = text.Length > 64 ? text[..64] + "…" : text;
         return new string(clipped.Select(c => char.IsControl(c) ? '?' : c).ToArray());
     }
-}
-
-/// <summary>Small helpers that build the gRPC errors of the contract.</summary>
-internal static class Errors
-{
-    public static RpcException InvalidArgument(string message) => new(new Status(StatusCode.InvalidArgument, message));
 }

@@ -228,6 +228,3 @@ internal sealed class NamespaceNearCache : IDisposable
 
     private sealed record Entry(ReadOnlyMemory<byte> Value, string ContentType, long Version, long ServeUntilTicks, long? ValueExpiresAtTicks);
 }
-
-/// <summary>The invalidation counters a read saw when it started.</summary>
-internal readonly record struct ReadTicket(long Epoch, long Stripe);

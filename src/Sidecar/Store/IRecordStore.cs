@@ -3,25 +3,6 @@ using CacheSidecar.Core;
 
 namespace CacheSidecar.Store;
 
-/// <summary>One value as the system of record holds it.</summary>
-/// <param name="Value">The value bytes exactly as a reader gets them.</param>
-/// <param name="ContentType">The value's MIME type.</param>
-/// <param name="Version">The key's monotonic version (the etag).</param>
-internal sealed record StoredRecord(ReadOnlyMemory<byte> Value, string ContentType, long Version);
-
-/// <summary>Outcome of a version-guarded store write.</summary>
-internal enum StoreWriteOutcome
-{
-    /// <summary>The store now holds the written version.</summary>
-    Applied,
-
-    /// <summary>The store already holds this or a newer version; nothing changed.</summary>
-    AlreadyNewer,
-
-    /// <summary>The caller's expected version (if-match) is not the stored one; nothing changed.</summary>
-    PreconditionFailed,
-}
-
 /// <summary>
 /// The system of record behind a namespace (MongoDB, or SQLite in the embedded default).
 /// Every write is guarded by the key's version so that no write can regress a newer one,
@@ -53,28 +34,4 @@ internal interface IRecordStore
     /// whole could not be applied (nothing can be assumed written).
     /// </summary>
     Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns, IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken);
-}
-
-/// <summary>One write-behind store write: the key's value at <paramref name="Version"/>, or its deletion when <paramref name="Record"/> is null.
-/// Either only takes effect while the stored version is older.</summary>
-internal sealed record StoreMutation(string Key, long Version, StoredRecord? Record);
-
-internal enum MutationStatus
-{
-    /// <summary>The store now reflects the mutation (or already did: nothing older was left to delete).</summary>
-    Applied,
-
-    /// <summary>The store holds a newer version: nothing to do, do not retry.</summary>
-    AlreadyNewer,
-
-    /// <summary>The store refused this document (validation, a field it cannot hold).</summary>
-    Rejected,
-}
-
-internal readonly record struct MutationOutcome(MutationStatus Status, string? Error)
-{
-    public static readonly MutationOutcome Applied = new(MutationStatus.Applied, null);
-    public static readonly MutationOutcome AlreadyNewer = new(MutationStatus.AlreadyNewer, null);
-
-    public static MutationOutcome Rejected(string error) => new(MutationStatus.Rejected, error);
 }

@@ -1,13 +1,3 @@
 namespace CacheSidecar.WriteBehind;
 
-internal enum EnqueueStatus
-{
-    Accepted,
-    PreconditionFailed,
-    BacklogFull,
-
-    /// <summary>An if-match needs the store's version: nothing in Redis to compare against.</summary>
-    NeedStoreVersion,
-}
-
 internal readonly record struct EnqueueResult(EnqueueStatus Status, long Version, bool? Existed);

@@ -73,28 +73,44 @@ internal sealed class ConsistencyRun : IAsyncDisposable
             var process = TestSidecar.Start(env);
             var channel = GrpcChannel.ForAddress(process.Address);
             _sidecars.Add((process, channel));
-            await process.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
+            await process.WaitUntilServingAsync(TestSidecar.ServeTimeout);
         }
     }
 
-    /// <summary>Runs <paramref name="clients"/> clients for <paramref name="duration"/>; each picks a sidecar, a key and an operation at random.</summary>
-    public async Task<List<Op>> RunClientsAsync(int clients, int hotKeys, TimeSpan duration, int seed)
+    /// <summary>The longest a run goes on to reach its minimum number of operations.</summary>
+    public static readonly TimeSpan MaxRunTime = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// Runs <paramref name="clients"/> clients for <paramref name="duration"/>, and on past it until
+    /// <paramref name="minOperations"/> have run (a busy machine is slower, not wrong), for at most
+    /// <see cref="MaxRunTime"/>. Each client picks a sidecar, a key and an operation at random.
+    /// </summary>
+    public async Task<List<Op>> RunClientsAsync(int clients, int hotKeys, TimeSpan duration, int seed,
+        int minOperations = 0)
     {
         var keys = Enumerable.Range(0, hotKeys).Select(i => $"hot-{i:D2}").ToArray();
         var stubs = _sidecars.Select(s => new Cache.CacheClient(s.Channel)).ToArray();
-        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var started = Stopwatch.GetTimestamp();
+        var total = 0;
+        bool KeepGoing()
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            return elapsed < duration || (Volatile.Read(ref total) < minOperations && elapsed < MaxRunTime);
+        }
+
         var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
             var random = new Random(seed * 1000 + client);
             var ops = new List<Op>();
             var sequence = 0;
-            while (Stopwatch.GetTimestamp() < until)
+            while (KeepGoing())
             {
                 var sidecar = random.Next(stubs.Length);
                 var key = keys[random.Next(keys.Length)];
                 var roll = random.Next(100);
                 var kind = roll < 50 ? OpKind.Get : roll < 80 ? OpKind.Put : roll < 90 ? OpKind.Delete : OpKind.Invalidate;
                 ops.Add(await CallAsync(stubs[sidecar], client, sidecar, kind, key, $"{{\"c\":{client},\"s\":{sequence++}}}"));
+                Interlocked.Increment(ref total);
             }
 
             return ops;

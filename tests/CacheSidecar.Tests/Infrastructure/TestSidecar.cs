@@ -13,6 +13,12 @@ internal static class TestSidecar
     /// </summary>
     private const int OutputLinesKept = 100_000;
 
+    /// <summary>
+    /// How long a test waits for a started sidecar to serve. Generous on purpose: a shared CI machine
+    /// with busy cores starts processes slowly, and the wait ends as soon as the sidecar serves.
+    /// </summary>
+    public static readonly TimeSpan ServeTimeout = TimeSpan.FromSeconds(90);
+
     private static readonly string SidecarAssembly =
         Path.Combine(Path.GetDirectoryName(typeof(Program).Assembly.Location)!, "CacheSidecar.dll");
 

@@ -89,7 +89,7 @@ internal sealed class WriteBehindCluster : IAsyncDisposable
         var process = TestSidecar.Start(env);
         var channel = GrpcChannel.ForAddress(process.Address);
         _sidecars.Add((process, channel)); // disposed (killed) with the cluster even if it never serves
-        await process.WaitUntilServingAsync(TimeSpan.FromSeconds(30), anyStatus: true); // the store may be down on purpose
+        await process.WaitUntilServingAsync(TestSidecar.ServeTimeout, anyStatus: true); // the store may be down on purpose
         return (process, new Cache.CacheClient(channel));
     }
 

@@ -180,7 +180,7 @@ public sealed class OperationsProcessTests(RedisSingleFixture redis)
         var sidecar = TestSidecar.Start(environment);
         try
         {
-            await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
+            await sidecar.WaitUntilServingAsync(TestSidecar.ServeTimeout);
             return sidecar;
         }
         catch

@@ -16,7 +16,7 @@ namespace CacheSidecar.Tests.Polyglot;
 /// </summary>
 public sealed partial class PolyglotTests(RedisSingleFixture redis)
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StartTimeout = TestSidecar.ServeTimeout;
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromMinutes(2); // a client takes ~10 s
 
     /// <summary>Words each client's check names must contain: every RPC, health and every status of the contract.

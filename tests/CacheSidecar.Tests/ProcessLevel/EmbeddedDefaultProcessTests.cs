@@ -18,7 +18,7 @@ public sealed class EmbeddedDefaultProcessTests
     {
         var sqlite = Path.Combine(Path.GetTempPath(), $"cachesidecar-embedded-{Guid.NewGuid():N}.db");
         await using var sidecar = TestSidecar.Start(new Dictionary<string, string?> { ["Sidecar__Embedded__SqlitePath"] = sqlite });
-        await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
+        await sidecar.WaitUntilServingAsync(TestSidecar.ServeTimeout);
 
         var services = new ServiceCollection();
         services.AddCacheSidecarClient(options => options.Address = sidecar.Address);

@@ -36,8 +36,8 @@ public sealed class NearCacheProcessTests(ITestOutputHelper output)
         await using var store = await MongoTestEndpoint.AcquireWireServerAsync();
         await using var a = StartSidecar(redis.EndPoint, store.ConnectionString);
         await using var b = StartSidecar(redis.EndPoint, store.ConnectionString);
-        await a.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
-        await b.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
+        await a.WaitUntilServingAsync(TestSidecar.ServeTimeout);
+        await b.WaitUntilServingAsync(TestSidecar.ServeTimeout);
         using var channelA = GrpcChannel.ForAddress(a.Address);
         using var channelB = GrpcChannel.ForAddress(b.Address);
         var (clientA, clientB) = (new Cache.CacheClient(channelA), new Cache.CacheClient(channelB));

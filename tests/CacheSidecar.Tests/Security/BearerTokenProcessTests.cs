@@ -23,7 +23,7 @@ public sealed class BearerTokenProcessTests
             ["Sidecar__Auth__Token"] = token,
             ["Sidecar__Embedded__SqlitePath"] = Path.Combine(Path.GetTempPath(), $"cachesidecar-token-{Guid.NewGuid():N}.db"),
         });
-        await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30)); // health answers without a token
+        await sidecar.WaitUntilServingAsync(TestSidecar.ServeTimeout); // health answers without a token
         using var channel = GrpcChannel.ForAddress(sidecar.Address);
         var client = new Cache.CacheClient(channel);
         var key = TestNamespaces.UniqueKey("token");

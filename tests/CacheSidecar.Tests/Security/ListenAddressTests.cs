@@ -83,7 +83,7 @@ public sealed class ListenAddressTests
         environment["Sidecar__Security__AllowNonLoopbackBinding"] = "true";
         await using var sidecar = TestSidecar.Start(environment, listenHost: "0.0.0.0");
 
-        await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
+        await sidecar.WaitUntilServingAsync(TestSidecar.ServeTimeout);
         using var channel = GrpcChannel.ForAddress(sidecar.Address);
         var namespaces = await new Cache.CacheClient(channel).ListNamespacesAsync(new ListNamespacesRequest());
 
@@ -98,7 +98,7 @@ public sealed class ListenAddressTests
     {
         await using var sidecar = TestSidecar.Start(Embedded());
 
-        await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
+        await sidecar.WaitUntilServingAsync(TestSidecar.ServeTimeout);
 
         Assert.DoesNotContain("Listening beyond loopback", sidecar.Output, StringComparison.Ordinal);
     }

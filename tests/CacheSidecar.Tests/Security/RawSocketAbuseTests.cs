@@ -216,7 +216,7 @@ public sealed class RawSocketAbuseTests(RawSocketAbuseTests.SidecarFixture sidec
             {
                 ["Sidecar__Embedded__SqlitePath"] = Path.Combine(Path.GetTempPath(), $"cachesidecar-abuse-{Guid.NewGuid():N}.db"),
             });
-            await Process.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
+            await Process.WaitUntilServingAsync(TestSidecar.ServeTimeout);
         }
 
         public ValueTask DisposeAsync() => Process.DisposeAsync();

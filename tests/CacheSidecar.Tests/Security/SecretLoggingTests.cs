@@ -27,7 +27,7 @@ public sealed class SecretLoggingTests
         await using var store = await MongoTestEndpoint.AcquireWireServerAsync();
         store.WireServer!.PlainCredentials = (User, secrets.MongoPassword);
         await using var sidecar = TestSidecar.Start(Environment(secrets, redis, store.WireServer, secrets.RedisPassword, secrets.MongoPassword));
-        await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30));
+        await sidecar.WaitUntilServingAsync(TestSidecar.ServeTimeout);
         using var channel = GrpcChannel.ForAddress(sidecar.Address);
         var client = new Cache.CacheClient(channel);
         var good = Bearer(secrets.Token);
@@ -82,7 +82,7 @@ public sealed class SecretLoggingTests
         store.WireServer!.PlainCredentials = (User, secrets.MongoPassword);
         var environment = Environment(secrets, redis, store.WireServer, redisPassword: secrets.WrongRedisPassword, mongoPassword: secrets.WrongMongoPassword);
         await using var sidecar = TestSidecar.Start(environment);
-        await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30), anyStatus: true);
+        await sidecar.WaitUntilServingAsync(TestSidecar.ServeTimeout, anyStatus: true);
         using var channel = GrpcChannel.ForAddress(sidecar.Address);
         var client = new Cache.CacheClient(channel);
 

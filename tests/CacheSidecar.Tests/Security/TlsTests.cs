@@ -25,7 +25,7 @@ public sealed class TlsTests
                 ["Sidecar__Embedded__SqlitePath"] = Path.Combine(Path.GetTempPath(), $"cachesidecar-tls-{Guid.NewGuid():N}.db"),
             },
             scheme: "https");
-        await sidecar.WaitUntilServingAsync(TimeSpan.FromSeconds(30), channelOptions: new GrpcChannelOptions { HttpHandler = certificate.TrustingHandler() });
+        await sidecar.WaitUntilServingAsync(TestSidecar.ServeTimeout, channelOptions: new GrpcChannelOptions { HttpHandler = certificate.TrustingHandler() });
         var key = TestNamespaces.UniqueKey("tls");
 
         using var tls = GrpcChannel.ForAddress(sidecar.Address, new GrpcChannelOptions { HttpHandler = certificate.TrustingHandler() });

@@ -6,7 +6,7 @@ using CacheSidecar.Tests.Infrastructure;
 using Grpc.Core;
 using static CacheSidecar.Tests.Infrastructure.TestNamespaces;
 
-namespace CacheSidecar.Tests.Failures;
+namespace CacheSidecar.Tests.Strategies;
 
 /// <summary>
 /// DESIGN §6, store down (and a frozen Redis): cached values are still served; a namespace with

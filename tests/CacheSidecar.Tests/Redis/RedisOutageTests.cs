@@ -6,7 +6,7 @@ using CacheSidecar.Testing.Redis;
 using CacheSidecar.Tests.Infrastructure;
 using static CacheSidecar.Tests.Infrastructure.TestNamespaces;
 
-namespace CacheSidecar.Tests.Failures;
+namespace CacheSidecar.Tests.Redis;
 
 /// <summary>
 /// DESIGN §6, Redis down: writes still succeed on the store, and an invalidation that could not be

@@ -7,7 +7,7 @@ using CacheSidecar.Tests.Infrastructure;
 using Grpc.Net.Client;
 using StackExchange.Redis;
 
-namespace CacheSidecar.Tests.ProcessLevel;
+namespace CacheSidecar.Tests.Scenarios;
 
 /// <summary>
 /// The L1 near-cache's cross-instance promise, measured between two real sidecar processes with

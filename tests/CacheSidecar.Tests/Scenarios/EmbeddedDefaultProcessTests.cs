@@ -3,7 +3,7 @@ using CacheSidecar.Contracts.V1;
 using CacheSidecar.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CacheSidecar.Tests.ProcessLevel;
+namespace CacheSidecar.Tests.Scenarios;
 
 /// <summary>
 /// The README's run command, as a real process: with no Redis and no MongoDB configured the

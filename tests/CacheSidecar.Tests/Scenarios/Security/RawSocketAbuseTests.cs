@@ -5,7 +5,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using static CacheSidecar.Tests.Infrastructure.RawHttp2Connection;
 
-namespace CacheSidecar.Tests.Security;
+namespace CacheSidecar.Tests.Scenarios.Security;
 
 /// <summary>
 /// Whatever arrives on the port, a real sidecar process answers it with a GOAWAY, a stream reset

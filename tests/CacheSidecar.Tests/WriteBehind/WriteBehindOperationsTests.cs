@@ -14,7 +14,7 @@ using MongoDB.Driver;
 using static CacheSidecar.Tests.Infrastructure.TestNamespaces;
 using NamespacePolicy = CacheSidecar.Configuration.NamespacePolicy;
 
-namespace CacheSidecar.Tests.Strategies;
+namespace CacheSidecar.Tests.WriteBehind;
 
 /// <summary>
 /// Write-behind around the edges (DESIGN §5, §6, issue: durable write-behind): Redis down

@@ -4,7 +4,7 @@ using CacheSidecar.Tests.Infrastructure;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Configuration;
 
-namespace CacheSidecar.Tests.Security;
+namespace CacheSidecar.Tests.Scenarios.Security;
 
 /// <summary>
 /// The sidecar listens on loopback by default; listening wider needs

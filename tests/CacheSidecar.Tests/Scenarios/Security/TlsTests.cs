@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 
-namespace CacheSidecar.Tests.Security;
+namespace CacheSidecar.Tests.Scenarios.Security;
 
 /// <summary>
 /// TLS from certificate files (PEM certificate and key, as a Kubernetes TLS Secret provides them),

@@ -1,4 +1,4 @@
-namespace CacheSidecar.Tests.Checker;
+namespace CacheSidecar.Tests.Scenarios.Consistency;
 
 internal enum OpKind
 {

@@ -5,7 +5,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
 
-namespace CacheSidecar.Tests.Security;
+namespace CacheSidecar.Tests.Scenarios.Security;
 
 /// <summary>
 /// The bearer token as a Kubernetes Secret usually arrives: an environment variable

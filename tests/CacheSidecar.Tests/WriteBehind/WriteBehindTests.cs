@@ -8,7 +8,7 @@ using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using static CacheSidecar.Tests.Infrastructure.TestNamespaces;
 
-namespace CacheSidecar.Tests.Strategies;
+namespace CacheSidecar.Tests.WriteBehind;
 
 /// <summary>
 /// DESIGN §4 write-behind, sentence by sentence, in-process against a real Redis (single and

@@ -1,4 +1,4 @@
-namespace CacheSidecar.Tests.Checker;
+namespace CacheSidecar.Tests.Scenarios.Consistency;
 
 /// <summary>
 /// Checks a recorded history against the guarantees in docs/guarantees.md. Versions are

@@ -13,7 +13,7 @@ using MongoDB.Driver;
 using StackExchange.Redis;
 using NamespacePolicy = CacheSidecar.Configuration.NamespacePolicy;
 
-namespace CacheSidecar.Tests.Checker;
+namespace CacheSidecar.Tests.Scenarios.Consistency;
 
 /// <summary>
 /// One checker run: two sidecar processes on one Redis and one store, clients doing random

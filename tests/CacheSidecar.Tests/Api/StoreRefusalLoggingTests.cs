@@ -4,7 +4,7 @@ using CacheSidecar.Store;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
-namespace CacheSidecar.Tests.Security;
+namespace CacheSidecar.Tests.Api;
 
 /// <summary>
 /// A store's refusal can quote the value: MongoDB's duplicate-key error on a unique index reads

@@ -8,7 +8,7 @@ using Grpc.Core;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
-namespace CacheSidecar.Tests.ProcessLevel;
+namespace CacheSidecar.Tests.Scenarios;
 
 /// <summary>
 /// Write-behind's promise, "no acknowledged write is ever lost", checked against real sidecar

@@ -2,7 +2,7 @@ using CacheSidecar.Configuration;
 using CacheSidecar.Testing.MongoWire;
 using CacheSidecar.Tests.Infrastructure;
 
-namespace CacheSidecar.Tests.Checker;
+namespace CacheSidecar.Tests.Scenarios.Consistency;
 
 /// <summary>
 /// The consistency checker (docs/guarantees.md): two sidecar processes against one Redis and one

@@ -9,7 +9,7 @@ using Google.Protobuf;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 
-namespace CacheSidecar.Tests.Operations;
+namespace CacheSidecar.Tests.Scenarios;
 
 /// <summary>
 /// Operability, against the built sidecar as a real process: probes on their own port, metrics,

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 
-namespace CacheSidecar.Tests.Polyglot;
+namespace CacheSidecar.Tests.Scenarios.Polyglot;
 
 /// <summary>What a finished child process left: its exit code and its interleaved stdout/stderr.</summary>
 internal sealed record ClientRun(string Command, int ExitCode, string Output, bool TimedOut)

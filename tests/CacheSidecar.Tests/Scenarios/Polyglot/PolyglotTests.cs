@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using CacheSidecar.Testing.MongoWire;
 using CacheSidecar.Tests.Infrastructure;
 
-namespace CacheSidecar.Tests.Polyglot;
+namespace CacheSidecar.Tests.Scenarios.Polyglot;
 
 /// <summary>
 /// The contract from other languages: clients in Node.js (tests/polyglot/node) and Python

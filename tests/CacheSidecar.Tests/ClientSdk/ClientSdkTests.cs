@@ -4,7 +4,7 @@ using CacheSidecar.Tests.Infrastructure;
 using Grpc.Core;
 using static CacheSidecar.Tests.Infrastructure.TestNamespaces;
 
-namespace CacheSidecar.Tests.Client;
+namespace CacheSidecar.Tests.ClientSdk;
 
 /// <summary>The typed SDK over the in-process sidecar (real Redis, real store socket).</summary>
 public sealed class ClientSdkTests(RedisSingleFixture redis, MongoFixture mongo) : IAsyncDisposable

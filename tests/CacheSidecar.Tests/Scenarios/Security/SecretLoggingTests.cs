@@ -7,7 +7,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 
-namespace CacheSidecar.Tests.Security;
+namespace CacheSidecar.Tests.Scenarios.Security;
 
 /// <summary>
 /// Secrets and values never reach the log: a real sidecar process at Trace level, with a bearer

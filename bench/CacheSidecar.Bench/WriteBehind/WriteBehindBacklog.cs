@@ -9,7 +9,7 @@ namespace CacheSidecar.Bench.WriteBehind;
 /// </summary>
 internal static class WriteBehindBacklog
 {
-    /// <summary>The namespace default (NamespaceDefaults.Partitions); the bench never overrides it.</summary>
+    /// <summary>The namespace default (NamespaceOptions.Partitions); the bench never overrides it.</summary>
     public const int Partitions = 16;
 
     private static readonly Dictionary<string, RedisKey[]> StreamKeys = new(StringComparer.Ordinal);

@@ -30,25 +30,44 @@ public sealed class CacheSidecarClient
 
     /// <summary>Reads one key; null when it does not exist.</summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
-    public async Task<CacheItem<T>?> GetAsync<T>(string @namespace, string key, CancellationToken cancellationToken = default)
+    public async Task<CacheItem<T>?> GetAsync<T>(
+        string @namespace,
+        string key,
+        CancellationToken cancellationToken = default)
     {
-        var response = await Call(options => _client.GetAsync(new GetRequest { Namespace = @namespace, Key = key }, options), cancellationToken).ConfigureAwait(false);
+        var response = await Call(
+                options => _client.GetAsync(new GetRequest { Namespace = @namespace, Key = key }, options),
+                cancellationToken)
+            .ConfigureAwait(false);
         return ToItem<T>(response);
     }
 
-    /// <summary>Reads many keys of one namespace in one call; one entry per key, in order (null where missing).</summary>
+    /// <summary>
+    /// Reads many keys of one namespace in one call; one entry per key, in order (null where missing).
+    /// </summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
-    public async Task<IReadOnlyList<CacheItem<T>?>> BatchGetAsync<T>(string @namespace, IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<CacheItem<T>?>> BatchGetAsync<T>(
+        string @namespace,
+        IEnumerable<string> keys,
+        CancellationToken cancellationToken = default)
     {
         var request = new BatchGetRequest { Namespace = @namespace };
         request.Keys.AddRange(keys);
-        var response = await Call(options => _client.BatchGetAsync(request, options), cancellationToken).ConfigureAwait(false);
+        var response = await Call(options => _client.BatchGetAsync(request, options), cancellationToken)
+            .ConfigureAwait(false);
         return response.Items.Select(item => ToItem<T>(item.Result)).ToList();
     }
 
     /// <summary>Writes one key through the namespace's strategy.</summary>
-    /// <exception cref="CacheSidecarException">The sidecar answered with an error status (e.g. <c>FailedPrecondition</c> for an etag mismatch).</exception>
-    public async Task<PutResult> PutAsync<T>(string @namespace, string key, T value, PutOptions? putOptions = null, CancellationToken cancellationToken = default)
+    /// <exception cref="CacheSidecarException">
+    /// The sidecar answered with an error status (e.g. <c>FailedPrecondition</c> for an etag mismatch).
+    /// </exception>
+    public async Task<PutResult> PutAsync<T>(
+        string @namespace,
+        string key,
+        T value,
+        PutOptions? putOptions = null,
+        CancellationToken cancellationToken = default)
     {
         var request = new PutRequest
         {
@@ -63,39 +82,59 @@ public sealed class CacheSidecarClient
             request.Ttl = Duration.FromTimeSpan(ttl);
         }
 
-        var response = await Call(options => _client.PutAsync(request, options), cancellationToken).ConfigureAwait(false);
+        var response = await Call(options => _client.PutAsync(request, options), cancellationToken)
+            .ConfigureAwait(false);
         return new PutResult(response.Etag, response.Persisted, response.Queued);
     }
 
     /// <summary>Deletes one key from the store and the cache; returns whether it existed.</summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
-    public async Task<bool> DeleteAsync(string @namespace, string key, string? ifMatch = null, CancellationToken cancellationToken = default)
+    public async Task<bool> DeleteAsync(
+        string @namespace,
+        string key,
+        string? ifMatch = null,
+        CancellationToken cancellationToken = default)
     {
         var request = new DeleteRequest { Namespace = @namespace, Key = key, IfMatch = ifMatch ?? string.Empty };
-        var response = await Call(options => _client.DeleteAsync(request, options), cancellationToken).ConfigureAwait(false);
+        var response = await Call(options => _client.DeleteAsync(request, options), cancellationToken)
+            .ConfigureAwait(false);
         return response.Deleted;
     }
 
-    /// <summary>Drops the cache entries of <paramref name="keys"/> (the store is untouched); returns how many were cached.</summary>
+    /// <summary>
+    /// Drops the cache entries of <paramref name="keys"/> (the store is untouched); returns how many were cached.
+    /// </summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
-    public async Task<int> InvalidateAsync(string @namespace, IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    public async Task<int> InvalidateAsync(
+        string @namespace,
+        IEnumerable<string> keys,
+        CancellationToken cancellationToken = default)
     {
         var request = new InvalidateRequest { Namespace = @namespace };
         request.Keys.AddRange(keys);
-        var response = await Call(options => _client.InvalidateAsync(request, options), cancellationToken).ConfigureAwait(false);
+        var response = await Call(options => _client.InvalidateAsync(request, options), cancellationToken)
+            .ConfigureAwait(false);
         return response.Invalidated;
     }
 
     /// <summary>Drops every cache entry of the namespace in O(1); the store is untouched.</summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
     public async Task InvalidateNamespaceAsync(string @namespace, CancellationToken cancellationToken = default) =>
-        await Call(options => _client.InvalidateAsync(new InvalidateRequest { Namespace = @namespace, WholeNamespace = true }, options), cancellationToken).ConfigureAwait(false);
+        await Call(
+                options => _client.InvalidateAsync(
+                    new InvalidateRequest { Namespace = @namespace, WholeNamespace = true },
+                    options),
+                cancellationToken)
+            .ConfigureAwait(false);
 
     /// <summary>The effective policy of every namespace.</summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
     public async Task<IReadOnlyList<NamespacePolicy>> ListNamespacesAsync(CancellationToken cancellationToken = default)
     {
-        var response = await Call(options => _client.ListNamespacesAsync(new ListNamespacesRequest(), options), cancellationToken).ConfigureAwait(false);
+        var response = await Call(
+                options => _client.ListNamespacesAsync(new ListNamespacesRequest(), options),
+                cancellationToken)
+            .ConfigureAwait(false);
         return response.Namespaces;
     }
 
@@ -108,7 +147,9 @@ public sealed class CacheSidecarClient
             response.TtlRemaining?.ToTimeSpan())
         : null;
 
-    private async Task<TResponse> Call<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken)
+    private async Task<TResponse> Call<TResponse>(
+        Func<CallOptions, AsyncUnaryCall<TResponse>> call,
+        CancellationToken cancellationToken)
     {
         Metadata? headers = null;
         if (_options.BearerToken is { Length: > 0 } token)

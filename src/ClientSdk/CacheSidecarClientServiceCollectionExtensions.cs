@@ -17,7 +17,9 @@ public static class CacheSidecarClientServiceCollectionExtensions
     /// services.AddCacheSidecarClient(o => o.Address = new Uri("http://127.0.0.1:50051"));
     /// var item = await client.GetAsync&lt;User&gt;("users", "42");
     /// </code></example>
-    public static IHttpClientBuilder AddCacheSidecarClient(this IServiceCollection services, Action<CacheSidecarClientOptions>? configure = null)
+    public static IHttpClientBuilder AddCacheSidecarClient(
+        this IServiceCollection services,
+        Action<CacheSidecarClientOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<CacheSidecarClientOptions>();
@@ -27,6 +29,7 @@ public static class CacheSidecarClientServiceCollectionExtensions
         }
 
         services.TryAddTransient<CacheSidecarClient>();
-        return services.AddGrpcClient<Cache.CacheClient>((sp, grpc) => grpc.Address = sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value.Address);
+        return services.AddGrpcClient<Cache.CacheClient>((sp, grpc) =>
+            grpc.Address = sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value.Address);
     }
 }

@@ -10,7 +10,9 @@ public sealed class SystemTextJsonCacheSerializer : ICacheValueSerializer
 {
     private readonly JsonSerializerOptions _options;
 
-    /// <summary>Creates the serializer with <paramref name="options"/> or <see cref="JsonSerializerDefaults.Web"/>.</summary>
+    /// <summary>
+    /// Creates the serializer with <paramref name="options"/> or <see cref="JsonSerializerDefaults.Web"/>.
+    /// </summary>
     public SystemTextJsonCacheSerializer(JsonSerializerOptions? options = null) =>
         _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
 
@@ -21,5 +23,6 @@ public sealed class SystemTextJsonCacheSerializer : ICacheValueSerializer
     public byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, _options);
 
     /// <inheritdoc />
-    public T Deserialize<T>(ReadOnlySpan<byte> data, string contentType) => JsonSerializer.Deserialize<T>(data, _options)!;
+    public T Deserialize<T>(ReadOnlySpan<byte> data, string contentType) =>
+        JsonSerializer.Deserialize<T>(data, _options)!;
 }

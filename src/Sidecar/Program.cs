@@ -16,7 +16,8 @@ try
 catch (OptionsValidationException ex)
 {
     // A bad policy refuses to start, naming the namespace and field, without a stack trace.
-    await Console.Error.WriteLineAsync("CacheSidecar refused to start: invalid configuration.\n  " + string.Join("\n  ", ex.Failures));
+    await Console.Error.WriteLineAsync(
+        "CacheSidecar refused to start: invalid configuration.\n  " + string.Join("\n  ", ex.Failures));
     return 2;
 }
 catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
@@ -29,7 +30,8 @@ catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", 
         reasons.Add(e.Message);
     }
 
-    await Console.Error.WriteLineAsync("CacheSidecar refused to start: invalid configuration.\n  " + string.Join("\n  ", reasons));
+    await Console.Error.WriteLineAsync(
+        "CacheSidecar refused to start: invalid configuration.\n  " + string.Join("\n  ", reasons));
     return 2;
 }
 

@@ -29,19 +29,30 @@ internal sealed class BearerTokenInterceptor : Interceptor
         _expected = string.IsNullOrEmpty(token) ? null : Encoding.UTF8.GetBytes("Bearer " + token);
     }
 
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
     {
         Authenticate(context);
         return continuation(request, context);
     }
 
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         Authenticate(context);
         return continuation(request, responseStream, context);
     }
 
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         Authenticate(context);
         return continuation(requestStream, responseStream, context);
@@ -59,7 +70,9 @@ internal sealed class BearerTokenInterceptor : Interceptor
         if (!CryptographicOperations.FixedTimeEquals(presented, _expected))
         {
             SidecarLog.Unauthenticated(_logger, context.Method);
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "A valid bearer token is required (authorization: Bearer <token>)."));
+            throw new RpcException(new Status(
+                StatusCode.Unauthenticated,
+                "A valid bearer token is required (authorization: Bearer <token>)."));
         }
     }
 }

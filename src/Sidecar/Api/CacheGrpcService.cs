@@ -44,7 +44,8 @@ internal sealed class CacheGrpcService(
         for (var i = 0; i < results.Length; i++)
         {
             metrics.Read(ns.Name, ContractMapping.SourceLabel(results[i].Source), results[i].Found);
-            response.Items.Add(new BatchGetItem { Key = request.Keys[i], Result = ContractMapping.ToResponse(results[i]) });
+            response.Items.Add(
+                new BatchGetItem { Key = request.Keys[i], Result = ContractMapping.ToResponse(results[i]) });
         }
 
         return response;
@@ -104,7 +105,9 @@ internal sealed class CacheGrpcService(
         return new InvalidateResponse { Invalidated = invalidated };
     }
 
-    public override Task<ListNamespacesResponse> ListNamespaces(ListNamespacesRequest request, ServerCallContext context)
+    public override Task<ListNamespacesResponse> ListNamespaces(
+        ListNamespacesRequest request,
+        ServerCallContext context)
     {
         var response = new ListNamespacesResponse();
         response.Namespaces.AddRange(namespaces.All.Select(ContractMapping.ToContract));

@@ -17,7 +17,10 @@ namespace CacheSidecar.Api;
 /// </summary>
 internal sealed class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterceptor> logger) : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
     {
         try
         {
@@ -34,8 +37,13 @@ internal sealed class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterc
         }
         catch (Exception ex) when (Map(ex, context) is { } status)
         {
-            // The caller gets the store's own words about its value; the log gets a reason that does not quote it.
-            SidecarLog.CallFailed(logger, context.Method, status.StatusCode, ex is StoreRejectedValueException rejected ? rejected.LogReason : status.Detail);
+            // The caller gets the store's own words about its value; the log gets a reason that does not
+            // quote it.
+            SidecarLog.CallFailed(
+                logger,
+                context.Method,
+                status.StatusCode,
+                ex is StoreRejectedValueException rejected ? rejected.LogReason : status.Detail);
             throw new RpcException(status);
         }
         catch (Exception ex)
@@ -56,7 +64,8 @@ internal sealed class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterc
         // The caller's own deadline fires a little before ours (ours starts when the request
         // arrives), and its abort reaches us as a plain cancellation: a cancellation within a
         // second of the deadline is the deadline. The deadline is a wall-clock instant.
-        OperationCanceledException when context.Deadline != DateTime.MaxValue && context.Deadline <= DateTime.UtcNow.AddSeconds(1) =>
+        OperationCanceledException
+            when context.Deadline != DateTime.MaxValue && context.Deadline <= DateTime.UtcNow.AddSeconds(1) =>
             new Status(StatusCode.DeadlineExceeded, "The caller's deadline passed before the operation completed."),
         OperationCanceledException => new Status(StatusCode.Cancelled, "The call was cancelled."),
         _ => null,

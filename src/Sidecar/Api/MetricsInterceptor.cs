@@ -6,10 +6,17 @@ using Grpc.Core.Interceptors;
 
 namespace CacheSidecar.Api;
 
-/// <summary>Records <c>cachesidecar.rpc.duration</c> for every call, with the status it ended with (outermost interceptor).</summary>
-internal sealed class MetricsInterceptor(SidecarMetrics metrics, Configuration.NamespaceRegistry namespaces) : Interceptor
+/// <summary>
+/// Records <c>cachesidecar.rpc.duration</c> for every call, with the status it ended with (outermost interceptor).
+/// </summary>
+internal sealed class MetricsInterceptor(
+    SidecarMetrics metrics,
+    Configuration.NamespaceRegistry namespaces) : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var started = Stopwatch.GetTimestamp();
         var status = StatusCode.OK;
@@ -35,9 +42,11 @@ internal sealed class MetricsInterceptor(SidecarMetrics metrics, Configuration.N
 
     // Method names come from the registered services only (unknown methods never reach an
     // interceptor), so this stays small; it saves a substring per call.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> RpcNames = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> RpcNames =
+        new(StringComparer.Ordinal);
 
-    private static string RpcName(string method) => RpcNames.GetOrAdd(method, static m => m[(m.LastIndexOf('/') + 1)..]);
+    private static string RpcName(string method) =>
+        RpcNames.GetOrAdd(method, static m => m[(m.LastIndexOf('/') + 1)..]);
 
     // Only configured namespace names become tags (keys and values never do): a caller sending
     // random namespace names must not grow the metric's series without bound.

@@ -41,7 +41,9 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
 
         return namespaces.TryGet(name, out var policy)
             ? policy
-            : throw new RpcException(new Status(StatusCode.NotFound, $"Unknown namespace '{Printable(name)}'. ListNamespaces shows the configured ones."));
+            : throw new RpcException(new Status(
+                StatusCode.NotFound,
+                $"Unknown namespace '{Printable(name)}'. ListNamespaces shows the configured ones."));
     }
 
     public static void Key(NamespacePolicy ns, string key)
@@ -54,18 +56,21 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
         var bytes = Encoding.UTF8.GetByteCount(key);
         if (bytes > ns.MaxKeyBytes)
         {
-            throw Errors.InvalidArgument($"key is {bytes} bytes; namespace '{ns.Name}' allows at most {ns.MaxKeyBytes}.");
+            throw Errors.InvalidArgument(
+                $"key is {bytes} bytes; namespace '{ns.Name}' allows at most {ns.MaxKeyBytes}.");
         }
 
         var control = key.AsSpan().IndexOfAny(ControlCharacters);
         if (control >= 0)
         {
-            throw Errors.InvalidArgument($"key must not contain control characters (U+{(int)key[control]:X4} at index {control}).");
+            throw Errors.InvalidArgument(
+                $"key must not contain control characters (U+{(int)key[control]:X4} at index {control}).");
         }
 
         if (ns.IdType == IdType.ObjectId && !MongoDB.Bson.ObjectId.TryParse(key, out _))
         {
-            throw Errors.InvalidArgument($"namespace '{ns.Name}' uses ObjectId keys: key must be 24 hexadecimal characters.");
+            throw Errors.InvalidArgument(
+                $"namespace '{ns.Name}' uses ObjectId keys: key must be 24 hexadecimal characters.");
         }
     }
 
@@ -91,7 +96,8 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
 
         if (contentType.Length > MaxContentTypeLength || contentType.Any(c => c < 0x20 || c > 0x7e))
         {
-            throw Errors.InvalidArgument($"content_type must be printable ASCII of at most {MaxContentTypeLength} characters.");
+            throw Errors.InvalidArgument(
+                $"content_type must be printable ASCII of at most {MaxContentTypeLength} characters.");
         }
 
         return contentType;
@@ -101,7 +107,8 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
     {
         if (value.Length > ns.MaxValueBytes)
         {
-            throw Errors.InvalidArgument($"value is {value.Length} bytes; namespace '{ns.Name}' allows at most {ns.MaxValueBytes}.");
+            throw Errors.InvalidArgument(
+                $"value is {value.Length} bytes; namespace '{ns.Name}' allows at most {ns.MaxValueBytes}.");
         }
 
         if (ContentTypes.IsJson(contentType))
@@ -118,7 +125,8 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
                 using var json = JsonDocument.Parse(value.Memory, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
                 if (StorableJson.Unstorable(json.RootElement) is { } reason)
                 {
-                    throw Errors.InvalidArgument($"content_type is {contentType} but value cannot be stored as a document: {reason}.");
+                    throw Errors.InvalidArgument(
+                        $"content_type is {contentType} but value cannot be stored as a document: {reason}.");
                 }
             }
             catch (JsonException ex)
@@ -126,7 +134,9 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
                 // Only the position: the parser's own message quotes pieces of the value, and this
                 // message is also logged, where values never go.
                 throw Errors.InvalidArgument(
-                    $"content_type is {contentType} but value is not valid JSON (or nests deeper than {MaxJsonDepth} levels): error at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}.");
+                    $"content_type is {contentType} but value is not valid JSON "
+                        + $"(or nests deeper than {MaxJsonDepth} levels): "
+                        + $"error at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}.");
             }
         }
     }
@@ -156,10 +166,13 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
         var value = ttl.ToTimeSpan();
         if (value < MinTtl)
         {
-            throw Errors.InvalidArgument("ttl must be at least 1 ms (the cache's resolution); leave it unset for the namespace default.");
+            throw Errors.InvalidArgument(
+                "ttl must be at least 1 ms (the cache's resolution); leave it unset for the namespace default.");
         }
 
-        return value <= ns.MaxTtl ? value : throw Errors.InvalidArgument($"ttl must be at most {ns.MaxTtl} for namespace '{ns.Name}'.");
+        return value <= ns.MaxTtl
+            ? value
+            : throw Errors.InvalidArgument($"ttl must be at most {ns.MaxTtl} for namespace '{ns.Name}'.");
     }
 
     /// <summary>Empty means unconditional. An etag this sidecar never issued cannot match anything.</summary>
@@ -172,7 +185,9 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
 
         return Versions.TryParseEtag(ifMatch, out var version)
             ? version
-            : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"if_match '{Printable(ifMatch)}' does not match the current etag."));
+            : throw new RpcException(new Status(
+                StatusCode.FailedPrecondition,
+                $"if_match '{Printable(ifMatch)}' does not match the current etag."));
     }
 
     /// <summary>Names from callers go into messages; keep them short and printable.</summary>

@@ -42,25 +42,36 @@ internal static class StrictRequestBinding
             catch (InvalidProtocolBufferException ex)
             {
                 // The parser's messages ("String is invalid UTF-8.") describe the defect without quoting the bytes.
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"The request is not a valid {typeof(TRequest).Name} message: {ex.Message}"));
+                throw new RpcException(new Status(
+                    StatusCode.InvalidArgument,
+                    $"The request is not a valid {typeof(TRequest).Name} message: {ex.Message}"));
             }
         });
-        return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, requestMarshaller, method.ResponseMarshaller);
+        return new Method<TRequest, TResponse>(
+            method.Type, method.ServiceName, method.Name, requestMarshaller, method.ResponseMarshaller);
     }
 
     /// <summary>Forwards every method to grpc-dotnet's binder with the strict request marshaller.</summary>
     private sealed class StrictBinder(ServiceBinderBase inner) : ServiceBinderBase
     {
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler) =>
+        public override void AddMethod<TRequest, TResponse>(
+            Method<TRequest, TResponse> method,
+            UnaryServerMethod<TRequest, TResponse>? handler) =>
             inner.AddMethod(Strict(method), handler);
 
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
+        public override void AddMethod<TRequest, TResponse>(
+            Method<TRequest, TResponse> method,
+            ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
             inner.AddMethod(Strict(method), handler);
 
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
+        public override void AddMethod<TRequest, TResponse>(
+            Method<TRequest, TResponse> method,
+            ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
             inner.AddMethod(Strict(method), handler);
 
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
+        public override void AddMethod<TRequest, TResponse>(
+            Method<TRequest, TResponse> method,
+            DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
             inner.AddMethod(Strict(method), handler);
     }
 }

@@ -11,7 +11,8 @@ internal static class DeleteIfMatchScript
     private static readonly string Text = $$"""
         local ifMatch = ARGV[1]
         local g = redis.call('GET', KEYS[3]) or '0'
-        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}', '{{EntryHash.Negative}}')
+        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
+          '{{EntryHash.Negative}}')
         local live = cur[1] and cur[2] == g and cur[3] ~= '1'
         if ifMatch ~= '' and (not live or tonumber(cur[1]) ~= tonumber(ifMatch)) then return -1 end
         redis.call('DEL', KEYS[1], KEYS[2])
@@ -19,7 +20,10 @@ internal static class DeleteIfMatchScript
         return 0
         """;
 
-    public static async Task<(bool PreconditionFailed, bool Deleted)> RunAsync(IDatabase db, EntryKeys keys, long? ifMatch)
+    public static async Task<(bool PreconditionFailed, bool Deleted)> RunAsync(
+        IDatabase db,
+        EntryKeys keys,
+        long? ifMatch)
     {
         var outcome = (int)await db.ScriptEvaluateAsync(
             Text,

@@ -20,17 +20,35 @@ internal interface ICacheTier
     Task<CacheLookup> LookupAsync(NamespacePolicy ns, string key, string? leaseToken, bool readPending,
         CancellationToken cancellationToken);
 
-    /// <summary>Fills an entry loaded from the store; dropped (returns false) unless the lease is still alive.</summary>
-    Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string leaseToken, CancellationToken cancellationToken);
+    /// <summary>
+    /// Fills an entry loaded from the store; dropped (returns false) unless the lease is still alive.
+    /// </summary>
+    Task<bool> FillAsync(
+        NamespacePolicy ns,
+        string key,
+        CacheEntry entry,
+        string leaseToken,
+        CancellationToken cancellationToken);
 
     /// <summary>Sets an entry unless the cache holds the same or a newer version; kills any fill lease.</summary>
     Task<bool> SetIfNewerAsync(NamespacePolicy ns, string key, CacheEntry entry, CancellationToken cancellationToken);
 
-    /// <summary>Pure-cache write: assigns the next version itself (optionally only at version <paramref name="ifMatch"/>).</summary>
-    Task<CacheWriteResult> PutAssigningVersionAsync(NamespacePolicy ns, string key, CacheEntry entry, long? ifMatch, CancellationToken cancellationToken);
+    /// <summary>
+    /// Pure-cache write: assigns the next version itself (optionally only at version <paramref name="ifMatch"/>).
+    /// </summary>
+    Task<CacheWriteResult> PutAssigningVersionAsync(
+        NamespacePolicy ns,
+        string key,
+        CacheEntry entry,
+        long? ifMatch,
+        CancellationToken cancellationToken);
 
     /// <summary>Pure-cache delete (optionally only at version <paramref name="ifMatch"/>).</summary>
-    Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken);
+    Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(
+        NamespacePolicy ns,
+        string key,
+        long? ifMatch,
+        CancellationToken cancellationToken);
 
     /// <summary>
     /// Sets <paramref name="entry"/> (read from the store just now) if the cache holds the tombstone
@@ -38,7 +56,12 @@ internal interface ICacheTier
     /// hold a value that tombstone wrongly hides. Replacing rather than dropping the tombstone keeps
     /// a late set of an even older version from landing in the emptied entry.
     /// </summary>
-    Task<bool> ReplaceTombstoneAsync(NamespacePolicy ns, string key, long tombstoneVersion, CacheEntry entry, CancellationToken cancellationToken);
+    Task<bool> ReplaceTombstoneAsync(
+        NamespacePolicy ns,
+        string key,
+        long tombstoneVersion,
+        CacheEntry entry,
+        CancellationToken cancellationToken);
 
     /// <summary>Drops an entry and kills its fill lease. Returns whether an entry existed.</summary>
     Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);

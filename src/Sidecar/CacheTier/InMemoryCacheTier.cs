@@ -62,24 +62,36 @@ internal sealed class InMemoryCacheTier : ICacheTier
                 }
             }
 
-            return Task.FromResult(expired ? new CacheLookup(LookupState.Expired, entry, lease) : new CacheLookup(LookupState.Miss, null, lease));
+            return Task.FromResult(expired
+                ? new CacheLookup(LookupState.Expired, entry, lease)
+                : new CacheLookup(LookupState.Miss, null, lease));
         }
     }
 
-    public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string leaseToken, CancellationToken cancellationToken)
+    public Task<bool> FillAsync(
+        NamespacePolicy ns,
+        string key,
+        CacheEntry entry,
+        string leaseToken,
+        CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
         {
             var now = _time.GetUtcNow();
             var generation = Generation(ns, key);
-            if (!_leases.TryGetValue(id, out var lease) || lease.Token != leaseToken || lease.Generation != generation || lease.ExpiresAt <= now)
+            if (!_leases.TryGetValue(id, out var lease)
+                || lease.Token != leaseToken
+                || lease.Generation != generation
+                || lease.ExpiresAt <= now)
             {
                 return Task.FromResult(false);
             }
 
             _leases.TryRemove(id, out _);
-            if (_entries.TryGetValue(id, out var current) && current.Generation == generation && current.Entry.Version > entry.Version)
+            if (_entries.TryGetValue(id, out var current)
+                && current.Generation == generation
+                && current.Entry.Version > entry.Version)
             {
                 return Task.FromResult(false);
             }
@@ -89,14 +101,21 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<bool> SetIfNewerAsync(NamespacePolicy ns, string key, CacheEntry entry, CancellationToken cancellationToken)
+    public Task<bool> SetIfNewerAsync(
+        NamespacePolicy ns,
+        string key,
+        CacheEntry entry,
+        CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
         {
             var now = _time.GetUtcNow();
             var generation = Generation(ns, key);
-            if (_entries.TryGetValue(id, out var current) && current.Generation == generation && current.RemoveAt > now && current.Entry.Version >= entry.Version)
+            if (_entries.TryGetValue(id, out var current)
+                && current.Generation == generation
+                && current.RemoveAt > now
+                && current.Entry.Version >= entry.Version)
             {
                 return Task.FromResult(false);
             }
@@ -107,7 +126,12 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<CacheWriteResult> PutAssigningVersionAsync(NamespacePolicy ns, string key, CacheEntry entry, long? ifMatch, CancellationToken cancellationToken)
+    public Task<CacheWriteResult> PutAssigningVersionAsync(
+        NamespacePolicy ns,
+        string key,
+        CacheEntry entry,
+        long? ifMatch,
+        CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
@@ -128,7 +152,11 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken)
+    public Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(
+        NamespacePolicy ns,
+        string key,
+        long? ifMatch,
+        CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
@@ -146,7 +174,12 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<bool> ReplaceTombstoneAsync(NamespacePolicy ns, string key, long tombstoneVersion, CacheEntry entry, CancellationToken cancellationToken)
+    public Task<bool> ReplaceTombstoneAsync(
+        NamespacePolicy ns,
+        string key,
+        long tombstoneVersion,
+        CacheEntry entry,
+        CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
@@ -192,7 +225,9 @@ internal sealed class InMemoryCacheTier : ICacheTier
     }
 
     private CacheEntry? Live((string, string) id, long generation, DateTimeOffset now) =>
-        _entries.TryGetValue(id, out var slot) && slot.Generation == generation && slot.RemoveAt > now ? slot.Entry : null;
+        _entries.TryGetValue(id, out var slot) && slot.Generation == generation && slot.RemoveAt > now
+            ? slot.Entry
+            : null;
 
     private void Store(NamespacePolicy ns, (string, string) id, CacheEntry entry, long generation, DateTimeOffset now)
     {

@@ -14,7 +14,8 @@ internal static class PutAssigningVersionScript
     private static readonly string Text = $$"""
         local now, ifMatch, expiresAt, contentType, data, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local g = redis.call('GET', KEYS[3]) or '0'
-        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}', '{{EntryHash.Negative}}')
+        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
+          '{{EntryHash.Negative}}')
         local curv = 0
         local live = cur[1] and cur[2] == g and cur[3] ~= '1'
         if cur[1] and cur[2] == g then curv = tonumber(cur[1]) end

@@ -152,7 +152,9 @@ internal sealed class RedisCacheTier : ICacheTier
     private long PhysicalTtlMs(NamespacePolicy ns, CacheEntry entry) =>
         PhysicalTtl.Milliseconds(ns, entry.ExpiresAt, _time.GetUtcNow());
 
-    /// <summary>Runs a step that invalidates or replaces an entry; if it cannot reach Redis, the partition is remembered.</summary>
+    /// <summary>
+    /// Runs a step that invalidates or replaces an entry; if it cannot reach Redis, the partition is remembered.
+    /// </summary>
     private async Task<T> RunInvalidating<T>(NamespacePolicy ns, string key, Func<IDatabase, Task<T>> operation,
         CancellationToken cancellationToken)
     {

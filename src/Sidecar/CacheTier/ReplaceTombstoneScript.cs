@@ -12,9 +12,11 @@ internal static class ReplaceTombstoneScript
     // KEYS: entry, lease, generation. ARGV: tombstone version, version, expires, content type,
     // data, physical ttl ms. Returns 1 replaced, 0 left alone.
     private static readonly string Text = $$"""
-        local tombstone, version, expiresAt, contentType, data, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+        local tombstone, version, expiresAt, contentType, data, ttl =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local g = redis.call('GET', KEYS[3]) or '0'
-        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}', '{{EntryHash.Negative}}')
+        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
+          '{{EntryHash.Negative}}')
         if not cur[1] or cur[2] ~= g then return 0 end
         local hidden = cur[3] == '1' and cur[1] == tombstone
         local older = cur[3] ~= '1' and tonumber(cur[1]) < tonumber(version)

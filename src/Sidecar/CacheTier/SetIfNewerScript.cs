@@ -12,7 +12,8 @@ internal static class SetIfNewerScript
     // KEYS: entry, lease, generation. ARGV: version, expires, content type, data, negative,
     // physical ttl ms. Returns 1 set, 0 refused (the cache holds this or a newer version).
     private static readonly string Text = $$"""
-        local version, expiresAt, contentType, data, negative, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+        local version, expiresAt, contentType, data, negative, ttl =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local g = redis.call('GET', KEYS[3]) or '0'
         local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}')
         if cur[1] and cur[2] == g and tonumber(cur[1]) >= tonumber(version) then return 0 end

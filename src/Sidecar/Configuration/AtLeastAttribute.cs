@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace CacheSidecar.Configuration;
 
-/// <summary>A number, or a TimeSpan given as text (attributes cannot hold one), that must be at least the minimum.</summary>
+/// <summary>
+/// A number, or a TimeSpan given as text (attributes cannot hold one), that must be at least the minimum.
+/// </summary>
 public sealed class AtLeastAttribute : SettingRuleAttribute
 {
     private readonly long? _number;

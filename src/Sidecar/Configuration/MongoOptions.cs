@@ -11,7 +11,10 @@ public sealed class MongoOptions
     /// <summary>Write concern: <c>majority</c>, <c>1</c>, <c>2</c>, … (default: <c>majority</c>).</summary>
     public string WriteConcern { get; set; } = "majority";
 
-    /// <summary>Read preference: <c>Primary</c>, <c>PrimaryPreferred</c>, <c>Secondary</c>, <c>SecondaryPreferred</c>, <c>Nearest</c>.</summary>
+    /// <summary>
+    /// Read preference: <c>Primary</c>, <c>PrimaryPreferred</c>, <c>Secondary</c>,
+    /// <c>SecondaryPreferred</c>, <c>Nearest</c>.
+    /// </summary>
     public string ReadPreference { get; set; } = "Primary";
 
     /// <summary>How long an operation waits for a reachable server before failing <c>UNAVAILABLE</c>.</summary>

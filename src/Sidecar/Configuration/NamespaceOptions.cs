@@ -15,7 +15,9 @@ public record NamespaceOptions
     [Positive]
     public TimeSpan Ttl { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Up to this much is added to each entry's TTL, so entries filled together do not expire together.</summary>
+    /// <summary>
+    /// Up to this much is added to each entry's TTL, so entries filled together do not expire together.
+    /// </summary>
     [NotNegative]
     public TimeSpan TtlJitter { get; init; } = TimeSpan.Zero;
 
@@ -42,7 +44,9 @@ public record NamespaceOptions
 
     public StoreDownBehavior OnStoreDown { get; init; } = StoreDownBehavior.Fail;
 
-    /// <summary>How long past its TTL an entry may still be served stale (<see cref="StoreDownBehavior.ServeStale"/>).</summary>
+    /// <summary>
+    /// How long past its TTL an entry may still be served stale (<see cref="StoreDownBehavior.ServeStale"/>).
+    /// </summary>
     [NotNegative]
     public TimeSpan StaleWindow { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -57,11 +61,16 @@ public record NamespaceOptions
     [Positive]
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Write-behind tuning; only read (and validated) when <see cref="Strategy"/> is <see cref="CacheStrategy.WriteBehind"/>.</summary>
+    /// <summary>
+    /// Write-behind tuning; only read (and validated) when <see cref="Strategy"/> is
+    /// <see cref="CacheStrategy.WriteBehind"/>.
+    /// </summary>
     [RequiresRestart]
     public WriteBehindOptions WriteBehind { get; init; } = new();
 
-    /// <summary>The per-instance L1 near-cache in front of Redis (off unless <see cref="NearCacheOptions.Enabled"/>).</summary>
+    /// <summary>
+    /// The per-instance L1 near-cache in front of Redis (off unless <see cref="NearCacheOptions.Enabled"/>).
+    /// </summary>
     [RequiresRestart]
     public NearCacheOptions NearCache { get; init; } = new();
 }

@@ -28,8 +28,9 @@ public sealed record NamespacePolicy : NamespaceOptions
     public bool HasStore => Collection is not null;
 
     /// <summary>
-    /// The partition of <paramref name="key"/>: xxHash32 of its UTF-8 bytes mod <see cref="NamespaceOptions.Partitions"/>.
-    /// Generations (whole-namespace invalidation) and, over Redis, hash tags are per partition.
+    /// The partition of <paramref name="key"/>: xxHash32 of its UTF-8 bytes mod
+    /// <see cref="NamespaceOptions.Partitions"/>. Generations (whole-namespace invalidation) and, over
+    /// Redis, hash tags are per partition.
     /// </summary>
     public int PartitionOf(string key)
     {

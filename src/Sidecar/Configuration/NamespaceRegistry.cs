@@ -53,7 +53,10 @@ internal sealed class NamespaceRegistry : IDisposable
     public void Dispose() => _subscription?.Dispose();
 
     private static FrozenDictionary<string, NamespacePolicy> Resolve(SidecarOptions options) =>
-        options.Namespaces.ToFrozenDictionary(pair => pair.Key, pair => NamespacePolicy.From(pair.Key, pair.Value, options.Redis.KeyPrefix), StringComparer.Ordinal);
+        options.Namespaces.ToFrozenDictionary(
+            pair => pair.Key,
+            pair => NamespacePolicy.From(pair.Key, pair.Value, options.Redis.KeyPrefix),
+            StringComparer.Ordinal);
 
     private void Reload()
     {
@@ -61,7 +64,8 @@ internal sealed class NamespaceRegistry : IDisposable
         List<string> refusals;
         try
         {
-            _configuration!.GetSection(SidecarOptions.SectionName).Bind(fresh, binder => binder.ErrorOnUnknownConfiguration = true);
+            _configuration!.GetSection(SidecarOptions.SectionName)
+                .Bind(fresh, binder => binder.ErrorOnUnknownConfiguration = true);
             var validation = new SidecarOptionsValidator().Validate(null, fresh);
             refusals = validation.Failed ? validation.Failures.ToList() : [];
         }
@@ -84,7 +88,10 @@ internal sealed class NamespaceRegistry : IDisposable
             return;
         }
 
-        var changed = next!.Keys.Where(name => !current.TryGetValue(name, out var before) || before != next[name]).Order(StringComparer.Ordinal).ToList();
+        var changed = next!.Keys
+            .Where(name => !current.TryGetValue(name, out var before) || before != next[name])
+            .Order(StringComparer.Ordinal)
+            .ToList();
         if (changed.Count == 0)
         {
             return;
@@ -95,7 +102,9 @@ internal sealed class NamespaceRegistry : IDisposable
         SidecarLog.PolicyReloaded(_logger!, names);
     }
 
-    private static IEnumerable<string> StructuralChanges(FrozenDictionary<string, NamespacePolicy> current, FrozenDictionary<string, NamespacePolicy> next)
+    private static IEnumerable<string> StructuralChanges(
+        FrozenDictionary<string, NamespacePolicy> current,
+        FrozenDictionary<string, NamespacePolicy> next)
     {
         foreach (var (name, before) in current)
         {

@@ -16,11 +16,15 @@ public sealed record NearCacheOptions
     [Between(1024, 16L * 1024 * 1024 * 1024)]
     public long MaxBytes { get; init; } = 32L * 1024 * 1024;
 
-    /// <summary>How long an entry is served from memory at most: the staleness bound when invalidations cannot arrive.</summary>
+    /// <summary>
+    /// How long an entry is served from memory at most: the staleness bound when invalidations cannot arrive.
+    /// </summary>
     [Positive]
     public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often each instance compares its last applied invalidation with Redis's counter to detect missed messages.</summary>
+    /// <summary>
+    /// How often each instance compares its last applied invalidation with Redis's counter to detect missed messages.
+    /// </summary>
     [AtLeast("00:00:00.010")]
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

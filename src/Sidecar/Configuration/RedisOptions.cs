@@ -1,9 +1,13 @@
 namespace CacheSidecar.Configuration;
 
-/// <summary>The Redis cache tier (<c>Sidecar:Redis</c>): where it is and how the sidecar protects itself when it is not.</summary>
+/// <summary>
+/// The Redis cache tier (<c>Sidecar:Redis</c>): where it is and how the sidecar protects itself when it is not.
+/// </summary>
 public sealed class RedisOptions
 {
-    /// <summary>A StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c> or a list of cluster nodes.</summary>
+    /// <summary>
+    /// A StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c> or a list of cluster nodes.
+    /// </summary>
     public string? Configuration { get; set; }
 
     /// <summary>First part of every Redis key the sidecar writes (<c>&lt;prefix&gt;:{ns:p}:…</c>): lets
@@ -15,7 +19,9 @@ public sealed class RedisOptions
     [AtLeast("00:00:00.5")]
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Share of failed Redis calls within <see cref="CircuitSamplingDuration"/> that opens the circuit.</summary>
+    /// <summary>
+    /// Share of failed Redis calls within <see cref="CircuitSamplingDuration"/> that opens the circuit.
+    /// </summary>
     [Fraction]
     public double CircuitFailureRatio { get; set; } = 0.5;
 

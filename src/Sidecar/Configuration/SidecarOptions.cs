@@ -9,10 +9,14 @@ public sealed class SidecarOptions
 {
     public const string SectionName = "Sidecar";
 
-    /// <summary>The cache tier. Empty <see cref="RedisOptions.Configuration"/> selects the embedded in-process tier.</summary>
+    /// <summary>
+    /// The cache tier. Empty <see cref="RedisOptions.Configuration"/> selects the embedded in-process tier.
+    /// </summary>
     public RedisOptions Redis { get; set; } = new();
 
-    /// <summary>The system of record. Empty <see cref="MongoOptions.ConnectionString"/> selects the embedded SQLite store.</summary>
+    /// <summary>
+    /// The system of record. Empty <see cref="MongoOptions.ConnectionString"/> selects the embedded SQLite store.
+    /// </summary>
     public MongoOptions Mongo { get; set; } = new();
 
     /// <summary>Settings for the embedded default (no Redis, no MongoDB configured).</summary>
@@ -24,7 +28,9 @@ public sealed class SidecarOptions
     /// <summary>Where the sidecar may listen.</summary>
     public SecurityOptions Security { get; set; } = new();
 
-    /// <summary>Settings of this instance's write-behind flushers (per-namespace tuning lives in each namespace).</summary>
+    /// <summary>
+    /// Settings of this instance's write-behind flushers (per-namespace tuning lives in each namespace).
+    /// </summary>
     public WriteBehindInstanceOptions WriteBehind { get; set; } = new();
 
     /// <summary>Per-namespace policies, keyed by namespace name.</summary>

@@ -69,7 +69,8 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or StackExchange.Redis.RedisException)
             {
-                failures.Add($"Sidecar:Redis:Configuration is not a valid StackExchange.Redis configuration: {ex.Message}");
+                failures.Add(
+                    $"Sidecar:Redis:Configuration is not a valid StackExchange.Redis configuration: {ex.Message}");
             }
         }
 
@@ -79,7 +80,8 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
             {
                 MongoDB.Driver.MongoClientSettings.FromConnectionString(options.Mongo.ConnectionString);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or MongoDB.Driver.MongoConfigurationException)
+            catch (Exception ex)
+                when (ex is ArgumentException or FormatException or MongoDB.Driver.MongoConfigurationException)
             {
                 failures.Add($"Sidecar:Mongo:ConnectionString is not a valid MongoDB connection string: {ex.Message}");
             }
@@ -87,7 +89,9 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
 
         if (!Enum.TryParse<MongoDB.Driver.ReadPreferenceMode>(options.Mongo.ReadPreference, ignoreCase: true, out _))
         {
-            failures.Add($"Sidecar:Mongo:ReadPreference must be one of {string.Join(", ", Enum.GetNames<MongoDB.Driver.ReadPreferenceMode>())} (was '{options.Mongo.ReadPreference}').");
+            failures.Add("Sidecar:Mongo:ReadPreference must be one of "
+                + $"{string.Join(", ", Enum.GetNames<MongoDB.Driver.ReadPreferenceMode>())} "
+                + $"(was '{options.Mongo.ReadPreference}').");
         }
     }
 
@@ -105,11 +109,13 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
             && !policy.HasStore)
         {
             failures.Add(
-                $"{at}:Collection is required for the {policy.Strategy} strategy (only Ttl namespaces may be a pure cache).");
+                $"{at}:Collection is required for the {policy.Strategy} strategy "
+                    + "(only Ttl namespaces may be a pure cache).");
         }
 
         if (policy.Collection is { } collection
-            && (!CollectionNamePattern().IsMatch(collection) || collection.StartsWith("system.", StringComparison.Ordinal)))
+            && (!CollectionNamePattern().IsMatch(collection)
+                || collection.StartsWith("system.", StringComparison.Ordinal)))
         {
             failures.Add($"{at}:Collection '{collection}' is not a valid collection name "
                 + "(letters, digits, '_', '.', '-'; not 'system.*').");
@@ -138,7 +144,9 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
         }
     }
 
-    /// <summary>Checks every <see cref="SettingRuleAttribute"/> declared on <paramref name="options"/>' properties.</summary>
+    /// <summary>
+    /// Checks every <see cref="SettingRuleAttribute"/> declared on <paramref name="options"/>' properties.
+    /// </summary>
     private static void CheckRules(object options, string at, List<string> failures)
     {
         foreach (var property in options.GetType().GetProperties())

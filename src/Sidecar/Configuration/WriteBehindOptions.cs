@@ -11,8 +11,10 @@ public sealed record WriteBehindOptions
     [Positive]
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Most acknowledged-but-unflushed writes the namespace holds; beyond it Put fails <c>RESOURCE_EXHAUSTED</c>.
-    /// Enforced atomically per partition as ceil(MaxBacklog / Partitions).</summary>
+    /// <summary>
+    /// Most acknowledged-but-unflushed writes the namespace holds; beyond it Put fails
+    /// <c>RESOURCE_EXHAUSTED</c>. Enforced atomically per partition as ceil(MaxBacklog / Partitions).
+    /// </summary>
     [AtLeast(1)]
     public long MaxBacklog { get; init; } = 1_000_000;
 
@@ -20,22 +22,30 @@ public sealed record WriteBehindOptions
     [Between(1, 1000)]
     public int MaxAttempts { get; init; } = 5;
 
-    /// <summary>How long an entry (or a key claim) of a silent flusher stays untouched before another instance takes it over.</summary>
+    /// <summary>
+    /// How long an entry (or a key claim) of a silent flusher stays untouched before another instance takes it over.
+    /// </summary>
     [Positive]
     public TimeSpan ReclaimAfter { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>First back-off delay after a failed flush; doubles (with jitter) up to <see cref="RetryMaxDelay"/>.</summary>
+    /// <summary>
+    /// First back-off delay after a failed flush; doubles (with jitter) up to <see cref="RetryMaxDelay"/>.
+    /// </summary>
     [Positive]
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
     [Positive]
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Replicas that must confirm a write (Redis <c>WAIT</c>) before Put is acknowledged; 0 = do not wait.</summary>
+    /// <summary>
+    /// Replicas that must confirm a write (Redis <c>WAIT</c>) before Put is acknowledged; 0 = do not wait.
+    /// </summary>
     [Between(0, 100)]
     public int WaitForReplicas { get; init; }
 
-    /// <summary>How long Put waits for <see cref="WaitForReplicas"/> confirmations before failing <c>UNAVAILABLE</c>.</summary>
+    /// <summary>
+    /// How long Put waits for <see cref="WaitForReplicas"/> confirmations before failing <c>UNAVAILABLE</c>.
+    /// </summary>
     [Positive]
     public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 }

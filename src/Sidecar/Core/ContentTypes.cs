@@ -6,7 +6,9 @@ internal static class ContentTypes
     public const string Json = "application/json";
     public const string OctetStream = "application/octet-stream";
 
-    /// <summary>True for <c>application/json</c> and any <c>+json</c> type, ignoring parameters such as charset.</summary>
+    /// <summary>
+    /// True for <c>application/json</c> and any <c>+json</c> type, ignoring parameters such as charset.
+    /// </summary>
     public static bool IsJson(string contentType)
     {
         var mediaType = contentType.AsSpan();

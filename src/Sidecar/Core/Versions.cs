@@ -9,12 +9,18 @@ namespace CacheSidecar.Core;
 /// </summary>
 internal static class Versions
 {
-    public static long NowMicros(TimeProvider time) => (time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+    public static long NowMicros(TimeProvider time) =>
+        (time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
     public static long Next(TimeProvider time, long lastKnown) => Math.Max(NowMicros(time), lastKnown + 1);
 
     public static string ToEtag(long version) => version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static bool TryParseEtag(string etag, out long version) =>
-        long.TryParse(etag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out version) && version > 0;
+        long.TryParse(
+            etag,
+            System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture,
+            out version)
+        && version > 0;
 }

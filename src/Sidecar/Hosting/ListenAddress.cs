@@ -16,7 +16,8 @@ internal sealed record ListenAddress(string Source, string Url)
         {
             var schemeEnd = Url.IndexOf("://", StringComparison.Ordinal);
             var rest = schemeEnd >= 0 ? Url[(schemeEnd + 3)..] : Url;
-            if (rest.StartsWith("unix:", StringComparison.OrdinalIgnoreCase) || rest.StartsWith("pipe:", StringComparison.OrdinalIgnoreCase))
+            if (rest.StartsWith("unix:", StringComparison.OrdinalIgnoreCase)
+                || rest.StartsWith("pipe:", StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }

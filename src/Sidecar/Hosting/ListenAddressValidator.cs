@@ -20,7 +20,9 @@ internal sealed class ListenAddressValidator(IConfiguration configuration) : IVa
         }
 
         var failures = ListenAddresses.NonLoopback(configuration)
-            .Select(address => $"{address.Source} '{address.Url}' listens beyond loopback. Set {ListenAddresses.AllowOption}=true to allow it (and protect the port with Sidecar:Auth and TLS).")
+            .Select(address => $"{address.Source} '{address.Url}' listens beyond loopback. "
+                + $"Set {ListenAddresses.AllowOption}=true to allow it "
+                + "(and protect the port with Sidecar:Auth and TLS).")
             .ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -17,7 +17,8 @@ internal static class ListenAddresses
     public static IReadOnlyList<ListenAddress> Configured(IConfiguration configuration)
     {
         var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren()
-            .Select(endpoint => new ListenAddress($"Kestrel:Endpoints:{endpoint.Key}:Url", endpoint["Url"] ?? string.Empty))
+            .Select(endpoint =>
+                new ListenAddress($"Kestrel:Endpoints:{endpoint.Key}:Url", endpoint["Url"] ?? string.Empty))
             .ToList();
         if (endpoints.Count > 0)
         {
@@ -26,7 +27,9 @@ internal static class ListenAddresses
 
         if (configuration["urls"] is { Length: > 0 } urls)
         {
-            return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(url => new ListenAddress("urls", url)).ToList();
+            return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(url => new ListenAddress("urls", url))
+                .ToList();
         }
 
         return Ports(configuration, "http_ports", "http").Concat(Ports(configuration, "https_ports", "https")).ToList();
@@ -38,9 +41,12 @@ internal static class ListenAddresses
     /// in Kubernetes it must bind the pod IP because the kubelet probes that.
     /// </summary>
     public static IEnumerable<ListenAddress> NonLoopback(IConfiguration configuration) =>
-        Configured(configuration).Where(address => !address.IsLoopback && address.Source != $"Kestrel:Endpoints:{SidecarEndpoints.HealthEndpointName}:Url");
+        Configured(configuration).Where(address =>
+            !address.IsLoopback
+            && address.Source != $"Kestrel:Endpoints:{SidecarEndpoints.HealthEndpointName}:Url");
 
     private static IEnumerable<ListenAddress> Ports(IConfiguration configuration, string key, string scheme) =>
-        (configuration[key] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        (configuration[key] ?? string.Empty)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(port => new ListenAddress(key, $"{scheme}://*:{port}"));
 }

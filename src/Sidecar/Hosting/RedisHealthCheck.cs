@@ -11,7 +11,8 @@ internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
     {
         try
         {
-            var latency = await redis.PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            var latency = await redis.PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken)
+                .ConfigureAwait(false);
             return HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:F1} ms");
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)

@@ -7,10 +7,12 @@ namespace CacheSidecar.Hosting;
 /// <summary>
 /// The sidecar's listening endpoints and what each one serves (Kestrel:Endpoints in appsettings):
 /// <list type="table">
-/// <item><term>Grpc</term><description>127.0.0.1:50051, HTTP/2: the cache API, gRPC health, reflection.</description></item>
-/// <item><term>Http</term><description>127.0.0.1:8080, HTTP/1.1: the same API as HTTP/JSON (gRPC JSON transcoding).</description></item>
-/// <item><term>Health</term><description>127.0.0.1:8081 (0.0.0.0:8081 in Kubernetes, where the kubelet probes the pod IP),
-/// HTTP/1.1: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> only, so probes never queue behind
+/// <item><term>Grpc</term><description>127.0.0.1:50051, HTTP/2: the cache API, gRPC health,
+/// reflection.</description></item>
+/// <item><term>Http</term><description>127.0.0.1:8080, HTTP/1.1: the same API as HTTP/JSON (gRPC JSON
+/// transcoding).</description></item>
+/// <item><term>Health</term><description>127.0.0.1:8081 (0.0.0.0:8081 in Kubernetes, where the kubelet
+/// probes the pod IP), HTTP/1.1: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> only, so probes never queue behind
 /// traffic and a port reachable from outside the pod serves no data.</description></item>
 /// </list>
 /// </summary>
@@ -36,7 +38,9 @@ public static class SidecarEndpoints
     public static WebApplicationBuilder AddSidecarConfigFile(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var path = Path.GetFullPath(Environment.GetEnvironmentVariable(ConfigFileVariable) is { Length: > 0 } configured ? configured : DefaultConfigFile);
+        var path = Path.GetFullPath(Environment.GetEnvironmentVariable(ConfigFileVariable) is { Length: > 0 } configured
+            ? configured
+            : DefaultConfigFile);
         if (!File.Exists(path))
         {
             return builder;
@@ -44,12 +48,15 @@ public static class SidecarEndpoints
         var source = new JsonConfigurationSource { Path = path, Optional = true, ReloadOnChange = true };
         source.ResolveFileProvider();
         var sources = ((IConfigurationBuilder)builder.Configuration).Sources;
-        var environment = sources.Select((s, i) => (s, i)).FirstOrDefault(pair => pair.s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource);
+        var environment = sources.Select((s, i) => (s, i)).FirstOrDefault(pair =>
+            pair.s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource);
         sources.Insert(environment.s is null ? sources.Count : environment.i, source);
         return builder;
     }
 
-    /// <summary>Marks connections that arrive on the Health endpoint, so only health and metrics answer there.</summary>
+    /// <summary>
+    /// Marks connections that arrive on the Health endpoint, so only health and metrics answer there.
+    /// </summary>
     public static WebApplicationBuilder ConfigureSidecarEndpoints(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -67,8 +74,12 @@ public static class SidecarEndpoints
     public static IApplicationBuilder UseSidecarEndpointRoles(this IApplicationBuilder app) =>
         app.Use((http, next) =>
         {
-            var onHealthEndpoint = http.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(HealthConnectionKey) == true;
-            if (onHealthEndpoint && http.Request.Path != LivenessPath && http.Request.Path != ReadinessPath && http.Request.Path != MetricsPath)
+            var onHealthEndpoint =
+                http.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(HealthConnectionKey) == true;
+            if (onHealthEndpoint
+                && http.Request.Path != LivenessPath
+                && http.Request.Path != ReadinessPath
+                && http.Request.Path != MetricsPath)
             {
                 http.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;
@@ -81,7 +92,9 @@ public static class SidecarEndpoints
     public static IEndpointRouteBuilder MapSidecarProbes(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = _ => false });
-        endpoints.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
+        endpoints.MapHealthChecks(
+            ReadinessPath,
+            new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
         return endpoints;
     }
 }

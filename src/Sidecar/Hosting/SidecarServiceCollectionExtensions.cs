@@ -29,8 +29,10 @@ public static class SidecarServiceCollectionExtensions
         services.AddOptions<SidecarOptions>()
             .BindConfiguration(SidecarOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, ListenAddressValidator>());
+        services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>());
+        services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IValidateOptions<SidecarOptions>, ListenAddressValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(mode);
         services.TryAddSingleton<NamespaceRegistry>();
@@ -84,7 +86,9 @@ public static class SidecarServiceCollectionExtensions
         return endpoints;
     }
 
-    /// <summary>MongoDB or SQLite, timed by <see cref="MeteredRecordStore"/>: one descriptor, so tests can wrap it.</summary>
+    /// <summary>
+    /// MongoDB or SQLite, timed by <see cref="MeteredRecordStore"/>: one descriptor, so tests can wrap it.
+    /// </summary>
     private static void AddRecordStore(this IServiceCollection services, DeploymentMode mode) =>
         services.TryAddSingleton<IRecordStore>(sp => new MeteredRecordStore(
             mode.UsesMongo

@@ -53,7 +53,8 @@ internal sealed class StartupReporter(
         var tokenRequired = !string.IsNullOrEmpty(auth.Token) || !string.IsNullOrEmpty(auth.TokenFile);
         foreach (var address in ListenAddresses.NonLoopback(configuration))
         {
-            SidecarLog.NonLoopbackBinding(logger, address.Source, address.Url, ListenAddresses.AllowOption, tokenRequired);
+            SidecarLog.NonLoopbackBinding(
+                logger, address.Source, address.Url, ListenAddresses.AllowOption, tokenRequired);
         }
 
         return Task.CompletedTask;

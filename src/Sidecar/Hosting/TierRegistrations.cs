@@ -75,7 +75,9 @@ internal static class TierRegistrations
         var nearCache = services.GetService<NearCacheBus>();
         var nearCached = nearCache is null
             ? plain
-            : plain.ToDictionary(pair => pair.Key, ICacheStrategy (pair) => new NearCachedStrategy(pair.Value, nearCache));
+            : plain.ToDictionary(
+                pair => pair.Key,
+                ICacheStrategy (pair) => new NearCachedStrategy(pair.Value, nearCache));
         return new StrategyResolver(plain, nearCached);
     }
 }

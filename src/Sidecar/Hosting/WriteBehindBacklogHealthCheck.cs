@@ -4,7 +4,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CacheSidecar.Hosting;
 
-/// <summary>Unhealthy (not ready) while a write-behind namespace's backlog is at its MaxBacklog: Puts would be refused.</summary>
+/// <summary>
+/// Unhealthy (not ready) while a write-behind namespace's backlog is at its MaxBacklog: Puts would be refused.
+/// </summary>
 internal sealed class WriteBehindBacklogHealthCheck(NamespaceRegistry namespaces, WriteBehindMetrics metrics)
     : IHealthCheck
 {

@@ -88,8 +88,11 @@ internal sealed class NamespaceNearCache : IDisposable
             var now = _time.GetUtcNow().UtcTicks;
             if (now < entry.ServeUntilTicks)
             {
-                TimeSpan? remaining = entry.ValueExpiresAtTicks is { } expiresAt ? TimeSpan.FromTicks(expiresAt - now) : null;
-                result = new ReadResult(true, entry.Value, entry.ContentType, entry.Version, ReadSource.NearCache, Stale: false, remaining);
+                TimeSpan? remaining = entry.ValueExpiresAtTicks is { } expiresAt
+                    ? TimeSpan.FromTicks(expiresAt - now)
+                    : null;
+                result = new ReadResult(
+                    true, entry.Value, entry.ContentType, entry.Version, ReadSource.NearCache, Stale: false, remaining);
                 return true;
             }
 
@@ -152,7 +155,9 @@ internal sealed class NamespaceNearCache : IDisposable
         _entries.Remove(key);
     }
 
-    /// <summary>Drops everything; with <paramref name="stopServing"/>, also stops serving until the next sync.</summary>
+    /// <summary>
+    /// Drops everything; with <paramref name="stopServing"/>, also stops serving until the next sync.
+    /// </summary>
     public void Clear(bool stopServing)
     {
         if (stopServing)
@@ -226,5 +231,10 @@ internal sealed class NamespaceNearCache : IDisposable
 
     private static int StripeOf(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % StripeCount);
 
-    private sealed record Entry(ReadOnlyMemory<byte> Value, string ContentType, long Version, long ServeUntilTicks, long? ValueExpiresAtTicks);
+    private sealed record Entry(
+        ReadOnlyMemory<byte> Value,
+        string ContentType,
+        long Version,
+        long ServeUntilTicks,
+        long? ValueExpiresAtTicks);
 }

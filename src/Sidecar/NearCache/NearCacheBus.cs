@@ -57,8 +57,10 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
         _caches = namespaces.All.Where(ns => ns.NearCache.Enabled)
             .ToFrozenDictionary(ns => ns.Name, ns => new NamespaceNearCache(ns, time), StringComparer.Ordinal);
         metrics.ObserveNearCache(
-            () => _caches.Values.Select(c => new Measurement<long>(c.Count, new KeyValuePair<string, object?>("namespace", c.Namespace))),
-            () => _caches.Values.Select(c => new Measurement<long>(c.ChargedBytes, new KeyValuePair<string, object?>("namespace", c.Namespace))));
+            () => _caches.Values.Select(c =>
+                new Measurement<long>(c.Count, new KeyValuePair<string, object?>("namespace", c.Namespace))),
+            () => _caches.Values.Select(c =>
+                new Measurement<long>(c.ChargedBytes, new KeyValuePair<string, object?>("namespace", c.Namespace))));
     }
 
     /// <summary>The namespaces with an active L1 on this instance.</summary>
@@ -80,7 +82,9 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
         _redis.ConnectionRestored += (_, _) => _ = CheckAllAsync(CancellationToken.None);
         try
         {
-            await _redis.Subscriber.SubscribeAsync(_channel, (_, message) => OnMessage(message)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _redis.Subscriber.SubscribeAsync(_channel, (_, message) => OnMessage(message))
+                .WaitAsync(cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -177,7 +181,10 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
             }
 
             var ns = unpublishedNs ?? l1.NamespacePolicy;
-            var counter = await _redis.ExecuteAsync(db => db.StringGetAsync(RedisKeyLayout.NearCacheSequence(ns)), cancellationToken).ConfigureAwait(false);
+            var counter = await _redis.ExecuteAsync(
+                    db => db.StringGetAsync(RedisKeyLayout.NearCacheSequence(ns)),
+                    cancellationToken)
+                .ConfigureAwait(false);
             var sequence = counter.IsNull ? 0 : (long)counter;
             var wasInSync = l1.InSync;
             if (l1.Resync(sequence) && wasInSync)

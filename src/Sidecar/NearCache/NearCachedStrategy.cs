@@ -23,7 +23,10 @@ internal sealed class NearCachedStrategy(ICacheStrategy inner, NearCacheBus bus)
         return l1.TryGet(key, out var hit) ? Task.FromResult(hit) : ReadAndOfferAsync(l1, ns, key, cancellationToken);
     }
 
-    public async Task<ReadResult[]> BatchGetAsync(NamespacePolicy ns, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public async Task<ReadResult[]> BatchGetAsync(
+        NamespacePolicy ns,
+        IReadOnlyList<string> keys,
+        CancellationToken cancellationToken)
     {
         var l1 = bus.For(ns);
         if (l1 is null)
@@ -74,7 +77,11 @@ internal sealed class NearCachedStrategy(ICacheStrategy inner, NearCacheBus bus)
     public Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
         inner.InvalidateNamespaceAsync(ns, cancellationToken);
 
-    private async Task<ReadResult> ReadAndOfferAsync(NamespaceNearCache l1, NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    private async Task<ReadResult> ReadAndOfferAsync(
+        NamespaceNearCache l1,
+        NamespacePolicy ns,
+        string key,
+        CancellationToken cancellationToken)
     {
         var ticket = l1.BeginRead(key);
         var result = await inner.GetAsync(ns, key, cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,8 @@ internal static class EntryHash
 
     /// <summary>Lua: <c>HMGET</c> of every field of <paramref name="key"/>, in <see cref="AllFields"/> order.</summary>
     public static string ReadAll(string key) =>
-        $"redis.call('HMGET', {key}, '{Version}', '{Generation}', '{ExpiresAt}', '{ContentType}', '{Data}', '{Negative}')";
+        $"redis.call('HMGET', {key}, '{Version}', '{Generation}', '{ExpiresAt}', "
+        + $"'{ContentType}', '{Data}', '{Negative}')";
 
     /// <summary>Lua: sets every field of <paramref name="key"/> (each argument a Lua expression).</summary>
     public static string Write(string key, string version, string generation, string expiresAt, string contentType,

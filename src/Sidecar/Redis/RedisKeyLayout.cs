@@ -5,14 +5,17 @@ namespace CacheSidecar.Redis;
 
 /// <summary>
 /// The Redis key layout (§5). A namespace is split into <c>Partitions</c> hash-tag partitions,
-/// <c>hash(key) mod P</c> (<see cref="NamespacePolicy.PartitionOf"/>); every key of one partition shares the tag <c>{ns:p}</c>, so each Lua
-/// step touches one slot (Redis Cluster safe) while a namespace still spreads over all shards.
+/// <c>hash(key) mod P</c> (<see cref="NamespacePolicy.PartitionOf"/>); every key of one partition
+/// shares the tag <c>{ns:p}</c>, so each Lua step touches one slot (Redis Cluster safe) while a
+/// namespace still spreads over all shards.
 /// <code>
 /// (every key starts with Sidecar:Redis:KeyPrefix, default "cs")
-/// cs:{ns:p}:e:&lt;key&gt;   hash: v (version) g (generation) x (expires, unix ms) c (content type) d (data) n (negative)
+/// cs:{ns:p}:e:&lt;key&gt;   hash: v (version) g (generation) x (expires, unix ms) c (content type)
+///                      d (data) n (negative)
 /// cs:{ns:p}:l:&lt;key&gt;   fill lease: "&lt;token&gt;:&lt;generation&gt;", PX LeaseTtl
 /// cs:{ns:p}:gen        partition generation; bumping it invalidates the partition in O(1)
-/// cs:{ns:p}:p:&lt;key&gt;   write-behind pending record: v c d n (as the entry) o oc (flusher claim); no TTL, never evicted
+/// cs:{ns:p}:p:&lt;key&gt;   write-behind pending record: v c d n (as the entry) o oc (flusher claim);
+///                      no TTL, never evicted
 /// cs:{ns:p}:log        write-behind stream of the partition: entries {k: key, v: version}, consumer group "flushers"
 /// cs:{ns:dlq}:dlq      write-behind dead-letter stream of the namespace
 /// </code>
@@ -43,7 +46,9 @@ internal static class RedisKeyLayout
     /// <summary>The deployment's near-cache invalidation channel (pub/sub, not a key).</summary>
     public static RedisChannel NearCacheChannel(string keyPrefix) => RedisChannel.Literal(keyPrefix + ":l1");
 
-    /// <summary>One dead-letter stream per namespace (its own slot: dead letters are rare and read by operators).</summary>
+    /// <summary>
+    /// One dead-letter stream per namespace (its own slot: dead letters are rare and read by operators).
+    /// </summary>
     public static RedisKey DeadLetter(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:dlq}}:dlq";
 
     /// <summary>The keys of one cache key (entry, lease, generation, pending record, partition log).</summary>

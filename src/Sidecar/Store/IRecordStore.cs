@@ -16,15 +16,29 @@ internal interface IRecordStore
     Task<StoredRecord?> LoadAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);
 
     /// <summary>Loads several keys in one query; missing keys are absent from the result.</summary>
-    Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys, CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(
+        NamespacePolicy ns,
+        IReadOnlyCollection<string> keys,
+        CancellationToken cancellationToken);
 
     /// <summary>Writes <paramref name="record"/> unless the store holds a version at or above it.</summary>
-    Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record, CancellationToken cancellationToken);
+    Task<StoreWriteOutcome> UpsertIfNewerAsync(
+        NamespacePolicy ns,
+        string key,
+        StoredRecord record,
+        CancellationToken cancellationToken);
 
     /// <summary>Replaces the value only if the stored version equals <paramref name="expectedVersion"/>.</summary>
-    Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record, long expectedVersion, CancellationToken cancellationToken);
+    Task<StoreWriteOutcome> ReplaceIfVersionAsync(
+        NamespacePolicy ns,
+        string key,
+        StoredRecord record,
+        long expectedVersion,
+        CancellationToken cancellationToken);
 
-    /// <summary>Deletes the key (only at <paramref name="expectedVersion"/> when given). Returns whether a value was removed.</summary>
+    /// <summary>
+    /// Deletes the key (only at <paramref name="expectedVersion"/> when given). Returns whether a value was removed.
+    /// </summary>
     Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion, CancellationToken cancellationToken);
 
     /// <summary>
@@ -33,5 +47,8 @@ internal interface IRecordStore
     /// mutation, in order. Throws <see cref="StoreUnavailableException"/> when the batch as a
     /// whole could not be applied (nothing can be assumed written).
     /// </summary>
-    Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns, IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken);
+    Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(
+        NamespacePolicy ns,
+        IReadOnlyList<StoreMutation> mutations,
+        CancellationToken cancellationToken);
 }

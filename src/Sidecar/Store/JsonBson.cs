@@ -48,7 +48,9 @@ internal static class JsonBson
 
         // Keep integers beyond long and exact decimals exact; plain fractions become doubles.
         var raw = element.GetRawText();
-        if (!raw.Contains('e', StringComparison.OrdinalIgnoreCase) && decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var dec) && raw.Length > 17)
+        if (!raw.Contains('e', StringComparison.OrdinalIgnoreCase)
+            && decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var dec)
+            && raw.Length > 17)
         {
             return new BsonDecimal128(dec);
         }
@@ -88,7 +90,9 @@ internal static class JsonBson
             case BsonType.Null: writer.WriteNullValue(); break;
             // Values other services wrote with richer BSON types read as their canonical string form.
             case BsonType.ObjectId: writer.WriteStringValue(value.AsObjectId.ToString()); break;
-            case BsonType.DateTime: writer.WriteStringValue(value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)); break;
+            case BsonType.DateTime:
+                writer.WriteStringValue(value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+                break;
             default: writer.WriteStringValue(value.ToString()); break;
         }
     }

@@ -28,7 +28,8 @@ internal sealed class MongoRecordStore : IRecordStore
     private const string EncBinary = "binary";
 
     private readonly IMongoDatabase _database;
-    private readonly ConcurrentDictionary<string, IMongoCollection<BsonDocument>> _collections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IMongoCollection<BsonDocument>> _collections =
+        new(StringComparer.Ordinal);
 
     public MongoRecordStore(IOptions<SidecarOptions> options)
     {
@@ -39,8 +40,11 @@ internal sealed class MongoRecordStore : IRecordStore
             settings.ServerSelectionTimeout = mongo.ServerSelectionTimeout;
         }
 
-        settings.ReadPreference = new ReadPreference(Enum.Parse<ReadPreferenceMode>(mongo.ReadPreference, ignoreCase: true));
-        settings.WriteConcern = int.TryParse(mongo.WriteConcern, out var w) ? new WriteConcern(w) : new WriteConcern(mongo.WriteConcern);
+        settings.ReadPreference =
+            new ReadPreference(Enum.Parse<ReadPreferenceMode>(mongo.ReadPreference, ignoreCase: true));
+        settings.WriteConcern = int.TryParse(mongo.WriteConcern, out var w)
+            ? new WriteConcern(w)
+            : new WriteConcern(mongo.WriteConcern);
         _database = new MongoClient(settings).GetDatabase(mongo.Database);
         Description = $"MongoDB database '{mongo.Database}'";
     }
@@ -49,15 +53,21 @@ internal sealed class MongoRecordStore : IRecordStore
 
     public async Task<StoredRecord?> LoadAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
     {
-        var document = await Guard(() => Collection(ns).Find(IdFilter(ns, key)).Limit(1).FirstOrDefaultAsync(cancellationToken)).ConfigureAwait(false);
+        var document = await Guard(() =>
+                Collection(ns).Find(IdFilter(ns, key)).Limit(1).FirstOrDefaultAsync(cancellationToken))
+            .ConfigureAwait(false);
         return document is null ? null : ToRecord(document);
     }
 
-    public async Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(
+        NamespacePolicy ns,
+        IReadOnlyCollection<string> keys,
+        CancellationToken cancellationToken)
     {
         var ids = keys.Distinct(StringComparer.Ordinal).Select(key => ToId(ns, key));
         var filter = Builders<BsonDocument>.Filter.In("_id", ids);
-        var documents = await Guard(() => Collection(ns).Find(filter).ToListAsync(cancellationToken)).ConfigureAwait(false);
+        var documents = await Guard(() => Collection(ns).Find(filter).ToListAsync(cancellationToken))
+            .ConfigureAwait(false);
         var result = new Dictionary<string, StoredRecord>(documents.Count, StringComparer.Ordinal);
         foreach (var document in documents)
         {
@@ -67,7 +77,11 @@ internal sealed class MongoRecordStore : IRecordStore
         return result;
     }
 
-    public async Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record, CancellationToken cancellationToken)
+    public async Task<StoreWriteOutcome> UpsertIfNewerAsync(
+        NamespacePolicy ns,
+        string key,
+        StoredRecord record,
+        CancellationToken cancellationToken)
     {
         // Matches the key only while its stored version is older (or it was written by someone
         // else and has no version). If a newer version exists the filter misses, the upsert tries
@@ -79,7 +93,12 @@ internal sealed class MongoRecordStore : IRecordStore
                 Builders<BsonDocument>.Filter.Exists(VersionPath, exists: false)));
         try
         {
-            await Guard(() => Collection(ns).ReplaceOneAsync(filter, ToDocument(ns, key, record), new ReplaceOptions { IsUpsert = true }, cancellationToken)).ConfigureAwait(false);
+            await Guard(() => Collection(ns).ReplaceOneAsync(
+                    filter,
+                    ToDocument(ns, key, record),
+                    new ReplaceOptions { IsUpsert = true },
+                    cancellationToken))
+                .ConfigureAwait(false);
             return StoreWriteOutcome.Applied;
         }
         catch (MongoWriteException ex) when (IsIdDuplicate(ex.WriteError))
@@ -88,7 +107,10 @@ internal sealed class MongoRecordStore : IRecordStore
         }
     }
 
-    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns, IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(
+        NamespacePolicy ns,
+        IReadOnlyList<StoreMutation> mutations,
+        CancellationToken cancellationToken)
     {
         var outcomes = new MutationOutcome[mutations.Count];
         var models = new List<WriteModel<BsonDocument>>(mutations.Count);
@@ -114,14 +136,20 @@ internal sealed class MongoRecordStore : IRecordStore
 
         try
         {
-            await Guard(() => Collection(ns).BulkWriteAsync(models, new BulkWriteOptions { IsOrdered = false }, cancellationToken)).ConfigureAwait(false);
+            await Guard(() => Collection(ns).BulkWriteAsync(
+                    models,
+                    new BulkWriteOptions { IsOrdered = false },
+                    cancellationToken))
+                .ConfigureAwait(false);
         }
         catch (MongoBulkWriteException<BsonDocument> ex)
         {
             if (ex.WriteConcernError is { } concern)
             {
-                // Written, but not as durably as the configured write concern demands: retry the batch (guards make it idempotent).
-                throw new StoreUnavailableException("The store did not confirm the write concern: " + concern.Message, ex);
+                // Written, but not as durably as the configured write concern demands: retry the batch
+                // (guards make it idempotent).
+                throw new StoreUnavailableException(
+                    "The store did not confirm the write concern: " + concern.Message, ex);
             }
 
             foreach (var error in ex.WriteErrors)
@@ -144,16 +172,26 @@ internal sealed class MongoRecordStore : IRecordStore
         return outcomes;
     }
 
-    private async Task<MutationOutcome> ApplyOneAsync(NamespacePolicy ns, WriteModel<BsonDocument> model, CancellationToken cancellationToken)
+    private async Task<MutationOutcome> ApplyOneAsync(
+        NamespacePolicy ns,
+        WriteModel<BsonDocument> model,
+        CancellationToken cancellationToken)
     {
         try
         {
-            await Guard(() => Collection(ns).BulkWriteAsync([model], new BulkWriteOptions { IsOrdered = true }, cancellationToken)).ConfigureAwait(false);
+            await Guard(() => Collection(ns).BulkWriteAsync(
+                    [model],
+                    new BulkWriteOptions { IsOrdered = true },
+                    cancellationToken))
+                .ConfigureAwait(false);
             return MutationOutcome.Applied;
         }
-        catch (MongoBulkWriteException<BsonDocument> ex) when (ex.WriteConcernError is null && ex.WriteErrors.Count == 1)
+        catch (MongoBulkWriteException<BsonDocument> ex)
+            when (ex.WriteConcernError is null && ex.WriteErrors.Count == 1)
         {
-            return IsIdDuplicate(ex.WriteErrors[0]) ? MutationOutcome.AlreadyNewer : MutationOutcome.Rejected($"{ex.WriteErrors[0].Code}: {ex.WriteErrors[0].Message}");
+            return IsIdDuplicate(ex.WriteErrors[0])
+                ? MutationOutcome.AlreadyNewer
+                : MutationOutcome.Rejected($"{ex.WriteErrors[0].Code}: {ex.WriteErrors[0].Message}");
         }
         catch (BsonSerializationException ex)
         {
@@ -180,19 +218,38 @@ internal sealed class MongoRecordStore : IRecordStore
     /// never to be mistaken for success.
     /// </summary>
     private static bool IsIdDuplicate(WriteError? error) =>
-        error is { Category: ServerErrorCategory.DuplicateKey } && (error.Message is null || error.Message.Contains("index: _id_", StringComparison.Ordinal));
+        error is { Category: ServerErrorCategory.DuplicateKey }
+            && (error.Message is null || error.Message.Contains("index: _id_", StringComparison.Ordinal));
 
-    public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record, long expectedVersion, CancellationToken cancellationToken)
+    public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(
+        NamespacePolicy ns,
+        string key,
+        StoredRecord record,
+        long expectedVersion,
+        CancellationToken cancellationToken)
     {
-        var filter = Builders<BsonDocument>.Filter.And(IdFilter(ns, key), Builders<BsonDocument>.Filter.Eq(VersionPath, expectedVersion));
-        var result = await Guard(() => Collection(ns).ReplaceOneAsync(filter, ToDocument(ns, key, record), new ReplaceOptions { IsUpsert = false }, cancellationToken)).ConfigureAwait(false);
+        var filter = Builders<BsonDocument>.Filter.And(
+            IdFilter(ns, key),
+            Builders<BsonDocument>.Filter.Eq(VersionPath, expectedVersion));
+        var result = await Guard(() => Collection(ns).ReplaceOneAsync(
+                filter,
+                ToDocument(ns, key, record),
+                new ReplaceOptions { IsUpsert = false },
+                cancellationToken))
+            .ConfigureAwait(false);
         return result.MatchedCount == 1 ? StoreWriteOutcome.Applied : StoreWriteOutcome.PreconditionFailed;
     }
 
-    public async Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(
+        NamespacePolicy ns,
+        string key,
+        long? expectedVersion,
+        CancellationToken cancellationToken)
     {
         var filter = expectedVersion is { } version
-            ? Builders<BsonDocument>.Filter.And(IdFilter(ns, key), Builders<BsonDocument>.Filter.Eq(VersionPath, version))
+            ? Builders<BsonDocument>.Filter.And(
+                IdFilter(ns, key),
+                Builders<BsonDocument>.Filter.Eq(VersionPath, version))
             : IdFilter(ns, key);
         var result = await Guard(() => Collection(ns).DeleteOneAsync(filter, cancellationToken)).ConfigureAwait(false);
         return result.DeletedCount == 1;
@@ -250,7 +307,11 @@ internal sealed class MongoRecordStore : IRecordStore
         foreach (var property in element.EnumerateObject())
         {
             var name = property.Name;
-            if (name.Length == 0 || name is "_id" or MetaField || name.StartsWith('$') || name.Contains('\0', StringComparison.Ordinal) || !seen.Add(name))
+            if (name.Length == 0
+                || name is "_id" or MetaField
+                || name.StartsWith('$')
+                || name.Contains('\0', StringComparison.Ordinal)
+                || !seen.Add(name))
             {
                 return false;
             }
@@ -261,14 +322,23 @@ internal sealed class MongoRecordStore : IRecordStore
 
     internal static StoredRecord ToRecord(BsonDocument document)
     {
-        var meta = document.TryGetValue(MetaField, out var metaValue) && metaValue.IsBsonDocument ? metaValue.AsBsonDocument : null;
+        var meta = document.TryGetValue(MetaField, out var metaValue) && metaValue.IsBsonDocument
+            ? metaValue.AsBsonDocument
+            : null;
         var version = meta is not null && meta.TryGetValue("v", out var v) && v.IsNumeric ? v.ToInt64() : 0L;
-        var contentType = meta is not null && meta.TryGetValue("ct", out var ct) && ct.IsString ? ct.AsString : ContentTypes.Json;
-        var encoding = meta is not null && meta.TryGetValue("enc", out var enc) && enc.IsString ? enc.AsString : EncDocument;
+        var contentType = meta is not null && meta.TryGetValue("ct", out var ct) && ct.IsString
+            ? ct.AsString
+            : ContentTypes.Json;
+        var encoding = meta is not null && meta.TryGetValue("enc", out var enc) && enc.IsString
+            ? enc.AsString
+            : EncDocument;
 
         if (encoding == EncBinary)
         {
-            return new StoredRecord(document.GetValue("data", new BsonBinaryData([])).AsBsonBinaryData.Bytes, contentType, version);
+            return new StoredRecord(
+                document.GetValue("data", new BsonBinaryData([])).AsBsonBinaryData.Bytes,
+                contentType,
+                version);
         }
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -296,7 +366,11 @@ internal sealed class MongoRecordStore : IRecordStore
         {
             return await operation().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TimeoutException or MongoConnectionException or MongoExecutionTimeoutException or MongoNotPrimaryException or MongoNodeIsRecoveringException)
+        catch (Exception ex) when (ex is TimeoutException
+            or MongoConnectionException
+            or MongoExecutionTimeoutException
+            or MongoNotPrimaryException
+            or MongoNodeIsRecoveringException)
         {
             throw new StoreUnavailableException("The store (MongoDB) is unreachable: " + ex.GetType().Name, ex);
         }

@@ -20,7 +20,8 @@ internal sealed class SqliteRecordStore : IRecordStore
     {
         var path = Path.GetFullPath(options.Value.Embedded.SqlitePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }.ToString();
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }
+            .ToString();
         Description = $"embedded SQLite file '{path}'";
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
@@ -38,7 +39,10 @@ internal sealed class SqliteRecordStore : IRecordStore
         return found.TryGetValue(key, out var record) ? record : null;
     }
 
-    public async Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(
+        NamespacePolicy ns,
+        IReadOnlyCollection<string> keys,
+        CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, StoredRecord>(StringComparer.Ordinal);
         await using var connection = await OpenAsync(ns, cancellationToken).ConfigureAwait(false);
@@ -47,7 +51,8 @@ internal sealed class SqliteRecordStore : IRecordStore
         {
             await using var command = connection.CreateCommand();
             var names = chunk.Select((_, i) => "$k" + i).ToArray();
-            command.CommandText = $"SELECT id, version, content_type, value FROM {Table(ns)} WHERE id IN ({string.Join(',', names)})";
+            command.CommandText = $"SELECT id, version, content_type, value FROM {Table(ns)} "
+                + $"WHERE id IN ({string.Join(',', names)})";
             for (var i = 0; i < chunk.Length; i++)
             {
                 command.Parameters.AddWithValue(names[i], chunk[i]);
@@ -56,20 +61,26 @@ internal sealed class SqliteRecordStore : IRecordStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                result[reader.GetString(0)] = new StoredRecord((byte[])reader.GetValue(3), reader.GetString(2), reader.GetInt64(1));
+                result[reader.GetString(0)] =
+                    new StoredRecord((byte[])reader.GetValue(3), reader.GetString(2), reader.GetInt64(1));
             }
         }
 
         return result;
     }
 
-    public async Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record, CancellationToken cancellationToken)
+    public async Task<StoreWriteOutcome> UpsertIfNewerAsync(
+        NamespacePolicy ns,
+        string key,
+        StoredRecord record,
+        CancellationToken cancellationToken)
     {
         var changed = await ExecuteAsync(
             ns,
             $"""
             INSERT INTO {Table(ns)} (id, version, content_type, value) VALUES ($id, $version, $contentType, $value)
-            ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = excluded.content_type, value = excluded.value
+            ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = excluded.content_type,
+                value = excluded.value
             WHERE excluded.version > {Table(ns)}.version
             """,
             key,
@@ -79,11 +90,17 @@ internal sealed class SqliteRecordStore : IRecordStore
         return changed == 1 ? StoreWriteOutcome.Applied : StoreWriteOutcome.AlreadyNewer;
     }
 
-    public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record, long expectedVersion, CancellationToken cancellationToken)
+    public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(
+        NamespacePolicy ns,
+        string key,
+        StoredRecord record,
+        long expectedVersion,
+        CancellationToken cancellationToken)
     {
         var changed = await ExecuteAsync(
             ns,
-            $"UPDATE {Table(ns)} SET version = $version, content_type = $contentType, value = $value WHERE id = $id AND version = $expected",
+            $"UPDATE {Table(ns)} SET version = $version, content_type = $contentType, value = $value "
+                + "WHERE id = $id AND version = $expected",
             key,
             record,
             expectedVersion,
@@ -91,15 +108,23 @@ internal sealed class SqliteRecordStore : IRecordStore
         return changed == 1 ? StoreWriteOutcome.Applied : StoreWriteOutcome.PreconditionFailed;
     }
 
-    public async Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(
+        NamespacePolicy ns,
+        string key,
+        long? expectedVersion,
+        CancellationToken cancellationToken)
     {
         var sql = expectedVersion is null
             ? $"DELETE FROM {Table(ns)} WHERE id = $id"
             : $"DELETE FROM {Table(ns)} WHERE id = $id AND version = $expected";
-        return await ExecuteAsync(ns, sql, key, record: null, expectedVersion, cancellationToken).ConfigureAwait(false) == 1;
+        return await ExecuteAsync(ns, sql, key, record: null, expectedVersion, cancellationToken)
+            .ConfigureAwait(false) == 1;
     }
 
-    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns, IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(
+        NamespacePolicy ns,
+        IReadOnlyList<StoreMutation> mutations,
+        CancellationToken cancellationToken)
     {
         // SQLite is local and serialises writers anyway: one guarded statement per mutation.
         var outcomes = new MutationOutcome[mutations.Count];
@@ -108,13 +133,21 @@ internal sealed class SqliteRecordStore : IRecordStore
             var mutation = mutations[i];
             if (mutation.Record is { } record)
             {
-                outcomes[i] = await UpsertIfNewerAsync(ns, mutation.Key, record, cancellationToken).ConfigureAwait(false) == StoreWriteOutcome.Applied
+                outcomes[i] = await UpsertIfNewerAsync(ns, mutation.Key, record, cancellationToken)
+                        .ConfigureAwait(false) == StoreWriteOutcome.Applied
                     ? MutationOutcome.Applied
                     : MutationOutcome.AlreadyNewer;
             }
             else
             {
-                await ExecuteAsync(ns, $"DELETE FROM {Table(ns)} WHERE id = $id AND version < $expected", mutation.Key, record: null, mutation.Version, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(
+                        ns,
+                        $"DELETE FROM {Table(ns)} WHERE id = $id AND version < $expected",
+                        mutation.Key,
+                        record: null,
+                        mutation.Version,
+                        cancellationToken)
+                    .ConfigureAwait(false);
                 outcomes[i] = MutationOutcome.Applied;
             }
         }
@@ -122,7 +155,13 @@ internal sealed class SqliteRecordStore : IRecordStore
         return outcomes;
     }
 
-    private async Task<int> ExecuteAsync(NamespacePolicy ns, string sql, string key, StoredRecord? record, long? expectedVersion, CancellationToken cancellationToken)
+    private async Task<int> ExecuteAsync(
+        NamespacePolicy ns,
+        string sql,
+        string key,
+        StoredRecord? record,
+        long? expectedVersion,
+        CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(ns, cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
@@ -161,7 +200,8 @@ internal sealed class SqliteRecordStore : IRecordStore
     private static async Task CreateTableAsync(SqliteConnection connection, NamespacePolicy ns)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = $"CREATE TABLE IF NOT EXISTS {Table(ns)} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, content_type TEXT NOT NULL, value BLOB NOT NULL)";
+        command.CommandText = $"CREATE TABLE IF NOT EXISTS {Table(ns)} "
+            + "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, content_type TEXT NOT NULL, value BLOB NOT NULL)";
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 

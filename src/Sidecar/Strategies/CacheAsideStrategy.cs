@@ -15,14 +15,21 @@ internal sealed class CacheAsideStrategy(
     ICacheTier cache,
     ILogger<CacheAsideStrategy> logger) : IWriteStrategy
 {
-    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
+    public async Task<WriteResult> PutAsync(
+        NamespacePolicy ns,
+        WriteRequest request,
+        CancellationToken cancellationToken)
     {
         var version = await writer.WriteAsync(ns, request, cancellationToken).ConfigureAwait(false);
         await PostWriteInvalidation.InvalidateAsync(cache, ns, request.Key, logger).ConfigureAwait(false);
         return new WriteResult(version, Persisted: true, Queued: false);
     }
 
-    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken)
+    public async Task<DeleteResult> DeleteAsync(
+        NamespacePolicy ns,
+        string key,
+        long? ifMatch,
+        CancellationToken cancellationToken)
     {
         var deleted = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
         await PostWriteInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);

@@ -2,7 +2,10 @@ using CacheSidecar.Configuration;
 
 namespace CacheSidecar.Strategies;
 
-/// <summary>Entry TTLs: the caller's override or the namespace TTL, plus jitter so entries filled together do not expire together.</summary>
+/// <summary>
+/// Entry TTLs: the caller's override or the namespace TTL, plus jitter so entries filled together do
+/// not expire together.
+/// </summary>
 internal static class EntryTtl
 {
     public static TimeSpan For(NamespacePolicy ns, TimeSpan? overrideTtl)

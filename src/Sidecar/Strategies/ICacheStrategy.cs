@@ -10,14 +10,20 @@ internal interface ICacheStrategy
 {
     Task<ReadResult> GetAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);
 
-    Task<ReadResult[]> BatchGetAsync(NamespacePolicy ns, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+    Task<ReadResult[]> BatchGetAsync(
+        NamespacePolicy ns,
+        IReadOnlyList<string> keys,
+        CancellationToken cancellationToken);
 
     Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken);
 
     Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken);
 
     /// <summary>Drops the listed keys from the cache (the store is untouched); returns how many were cached.</summary>
-    Task<int> InvalidateAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys, CancellationToken cancellationToken);
+    Task<int> InvalidateAsync(
+        NamespacePolicy ns,
+        IReadOnlyCollection<string> keys,
+        CancellationToken cancellationToken);
 
     /// <summary>Drops every entry of the namespace in O(1) (a generation bump per partition).</summary>
     Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken);

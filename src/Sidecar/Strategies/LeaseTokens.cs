@@ -7,8 +7,12 @@ namespace CacheSidecar.Strategies;
 /// </summary>
 internal static class LeaseTokens
 {
-    private static readonly string ProcessPrefix = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+    private static readonly string ProcessPrefix =
+        Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
     private static long _counter;
 
-    public static string Next() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ProcessPrefix}{Interlocked.Increment(ref _counter):x}");
+    public static string Next() =>
+        string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{ProcessPrefix}{Interlocked.Increment(ref _counter):x}");
 }

@@ -20,7 +20,11 @@ namespace CacheSidecar.Strategies;
 /// entry may be served as stale, per the namespace's <c>OnStoreDown</c>.</item>
 /// </list>
 /// </summary>
-internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, TimeProvider time, ILogger<ReadThroughReader> logger)
+internal sealed class ReadThroughReader(
+    ICacheTier cache,
+    IRecordStore store,
+    TimeProvider time,
+    ILogger<ReadThroughReader> logger)
 {
     // Poll interval while another sidecar holds the fill lease. Real time on purpose: the fake
     // clocks in tests drive TTLs, not scheduling.
@@ -34,7 +38,8 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
     {
         var leaseToken = ns.HasStore ? LeaseTokens.Next() : null;
         var lookup = await LookupOrMissAsync(ns, key, leaseToken, readPending, cancellationToken).ConfigureAwait(false);
-        return await CompleteReadAsync(ns, key, lookup, leaseToken, readPending, cancellationToken).ConfigureAwait(false);
+        return await CompleteReadAsync(ns, key, lookup, leaseToken, readPending, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     public async Task<ReadResult[]> ReadManyAsync(NamespacePolicy ns, IReadOnlyList<string> keys, bool readPending,
@@ -72,7 +77,8 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         IReadOnlyDictionary<string, StoredRecord>? loaded = null;
         try
         {
-            loaded = await store.LoadManyAsync(ns, misses.Select(i => keys[i]).ToArray(), cancellationToken).ConfigureAwait(false);
+            loaded = await store.LoadManyAsync(ns, misses.Select(i => keys[i]).ToArray(), cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (StoreUnavailableException) when (misses.All(i => CanServeStale(ns, lookups[i])))
         {
@@ -122,7 +128,11 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         StoredRecord? record;
         try
         {
-            (record, _) = await _loads.RunAsync((ns.Name, key), () => store.LoadAsync(ns, key, cancellationToken), cancellationToken).ConfigureAwait(false);
+            (record, _) = await _loads.RunAsync(
+                    (ns.Name, key),
+                    () => store.LoadAsync(ns, key, cancellationToken),
+                    cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (StoreUnavailableException) when (CanServeStale(ns, lookup))
         {
@@ -152,7 +162,8 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
             if (!ns.HasStore)
             {
                 // A pure cache has nothing to fall back to.
-                throw new SidecarUnavailableException($"The cache tier is unavailable and namespace '{ns.Name}' has no store.", ex);
+                throw new SidecarUnavailableException(
+                    $"The cache tier is unavailable and namespace '{ns.Name}' has no store.", ex);
             }
 
             SidecarLog.CacheFallback(logger, ns.Name, ex.Message);
@@ -180,7 +191,12 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         return null;
     }
 
-    private async Task TryFillAsync(NamespacePolicy ns, string key, StoredRecord? record, string leaseToken, CancellationToken cancellationToken)
+    private async Task TryFillAsync(
+        NamespacePolicy ns,
+        string key,
+        StoredRecord? record,
+        string leaseToken,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         CacheEntry entry;
@@ -195,7 +211,8 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         }
         else
         {
-            entry = new CacheEntry(record.Value, record.ContentType, record.Version, false, now + EntryTtl.For(ns, null));
+            entry = new CacheEntry(
+                record.Value, record.ContentType, record.Version, false, now + EntryTtl.For(ns, null));
         }
 
         try
@@ -224,7 +241,8 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         var pending = lookup.Entry!;
         return pending.IsNegative
             ? ReadResult.NotFound(ReadSource.Pending)
-            : new ReadResult(true, pending.Value, pending.ContentType, pending.Version, ReadSource.Pending, false, null);
+            : new ReadResult(
+                true, pending.Value, pending.ContentType, pending.Version, ReadSource.Pending, false, null);
     }
 
     private ReadResult FromEntry(CacheEntry entry, bool stale)
@@ -235,7 +253,14 @@ internal sealed class ReadThroughReader(ICacheTier cache, IRecordStore store, Ti
         }
 
         var remaining = entry.ExpiresAt - time.GetUtcNow();
-        return new ReadResult(true, entry.Value, entry.ContentType, entry.Version, ReadSource.Cache, stale, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        return new ReadResult(
+            true,
+            entry.Value,
+            entry.ContentType,
+            entry.Version,
+            ReadSource.Cache,
+            stale,
+            remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
     }
 
     private static ReadResult FromRecord(StoredRecord? record) => record is null

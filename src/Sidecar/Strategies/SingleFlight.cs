@@ -11,8 +11,14 @@ internal sealed class SingleFlight<TKey, TResult>
 {
     private readonly ConcurrentDictionary<TKey, Lazy<Task<TResult>>> _flights = new();
 
-    /// <summary>Runs <paramref name="load"/> unless a load for <paramref name="key"/> is already in flight; <c>Joined</c> says which.</summary>
-    public async Task<(TResult Result, bool Joined)> RunAsync(TKey key, Func<Task<TResult>> load, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="load"/> unless a load for <paramref name="key"/> is already in flight;
+    /// <c>Joined</c> says which.
+    /// </summary>
+    public async Task<(TResult Result, bool Joined)> RunAsync(
+        TKey key,
+        Func<Task<TResult>> load,
+        CancellationToken cancellationToken)
     {
         var mine = new Lazy<Task<TResult>>(load, LazyThreadSafetyMode.ExecutionAndPublication);
         var flight = _flights.GetOrAdd(key, mine);

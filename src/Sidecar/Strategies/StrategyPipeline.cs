@@ -21,7 +21,10 @@ internal sealed class StrategyPipeline(
         CancellationToken cancellationToken) =>
         reader.ReadManyAsync(ns, keys, writes.ReadsPendingWrites, cancellationToken);
 
-    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
+    public async Task<WriteResult> PutAsync(
+        NamespacePolicy ns,
+        WriteRequest request,
+        CancellationToken cancellationToken)
     {
         try
         {

@@ -18,7 +18,10 @@ internal sealed class TtlStrategy(
     TimeProvider time,
     ILogger<TtlStrategy> logger) : IWriteStrategy
 {
-    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
+    public async Task<WriteResult> PutAsync(
+        NamespacePolicy ns,
+        WriteRequest request,
+        CancellationToken cancellationToken)
     {
         if (ns.HasStore)
         {
@@ -26,14 +29,22 @@ internal sealed class TtlStrategy(
             return new WriteResult(version, Persisted: true, Queued: false);
         }
 
-        var entry = new CacheEntry(request.Value, request.ContentType, 0, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
-        var result = await PureCache(() => cache.PutAssigningVersionAsync(ns, request.Key, entry, request.IfMatch, cancellationToken), ns).ConfigureAwait(false);
+        var entry = new CacheEntry(
+            request.Value, request.ContentType, 0, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
+        var result = await PureCache(
+                () => cache.PutAssigningVersionAsync(ns, request.Key, entry, request.IfMatch, cancellationToken),
+                ns)
+            .ConfigureAwait(false);
         return result.PreconditionFailed
             ? throw new PreconditionFailedException(request.Key, request.IfMatch!.Value)
             : new WriteResult(result.Version, Persisted: true, Queued: false);
     }
 
-    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken)
+    public async Task<DeleteResult> DeleteAsync(
+        NamespacePolicy ns,
+        string key,
+        long? ifMatch,
+        CancellationToken cancellationToken)
     {
         if (ns.HasStore)
         {
@@ -42,7 +53,10 @@ internal sealed class TtlStrategy(
             return new DeleteResult(deleted, Persisted: true, Queued: false);
         }
 
-        var (preconditionFailed, removed) = await PureCache(() => cache.DeleteIfMatchAsync(ns, key, ifMatch, cancellationToken), ns).ConfigureAwait(false);
+        var (preconditionFailed, removed) = await PureCache(
+                () => cache.DeleteIfMatchAsync(ns, key, ifMatch, cancellationToken),
+                ns)
+            .ConfigureAwait(false);
         return preconditionFailed
             ? throw new PreconditionFailedException(key, ifMatch!.Value)
             : new DeleteResult(removed, Persisted: true, Queued: false);
@@ -56,7 +70,8 @@ internal sealed class TtlStrategy(
         }
         catch (CacheUnavailableException ex)
         {
-            throw new SidecarUnavailableException($"The cache tier is unavailable and namespace '{ns.Name}' has no store.", ex);
+            throw new SidecarUnavailableException(
+                $"The cache tier is unavailable and namespace '{ns.Name}' has no store.", ex);
         }
     }
 }

@@ -20,7 +20,13 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
         if (request.IfMatch is { } expected)
         {
             var version = Versions.Next(time, expected);
-            var outcome = await store.ReplaceIfVersionAsync(ns, request.Key, new StoredRecord(request.Value, request.ContentType, version), expected, cancellationToken).ConfigureAwait(false);
+            var outcome = await store.ReplaceIfVersionAsync(
+                    ns,
+                    request.Key,
+                    new StoredRecord(request.Value, request.ContentType, version),
+                    expected,
+                    cancellationToken)
+                .ConfigureAwait(false);
             return outcome == StoreWriteOutcome.Applied
                 ? version
                 : throw new PreconditionFailedException(request.Key, expected);
@@ -30,7 +36,12 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var version = Versions.Next(time, lastKnown);
-            var outcome = await store.UpsertIfNewerAsync(ns, request.Key, new StoredRecord(request.Value, request.ContentType, version), cancellationToken).ConfigureAwait(false);
+            var outcome = await store.UpsertIfNewerAsync(
+                    ns,
+                    request.Key,
+                    new StoredRecord(request.Value, request.ContentType, version),
+                    cancellationToken)
+                .ConfigureAwait(false);
             if (outcome == StoreWriteOutcome.Applied)
             {
                 return version;
@@ -45,7 +56,11 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
         throw new SidecarUnavailableException($"Key '{request.Key}' is under too much write contention; retry.");
     }
 
-    public async Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(
+        NamespacePolicy ns,
+        string key,
+        long? ifMatch,
+        CancellationToken cancellationToken)
     {
         var deleted = await store.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
         return ifMatch is not null && !deleted

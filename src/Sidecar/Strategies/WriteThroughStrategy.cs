@@ -29,10 +29,14 @@ internal sealed class WriteThroughStrategy(
     TimeProvider time,
     ILogger<WriteThroughStrategy> logger) : IWriteStrategy
 {
-    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
+    public async Task<WriteResult> PutAsync(
+        NamespacePolicy ns,
+        WriteRequest request,
+        CancellationToken cancellationToken)
     {
         var version = await writer.WriteAsync(ns, request, cancellationToken).ConfigureAwait(false);
-        var entry = new CacheEntry(request.Value, request.ContentType, version, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
+        var entry = new CacheEntry(
+            request.Value, request.ContentType, version, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
         if (!await SetAsync(ns, request.Key, entry).ConfigureAwait(false))
         {
             await ReplaceTombstoneHidingStoredValueAsync(ns, request.Key, tombstoneVersion: null).ConfigureAwait(false);
@@ -41,12 +45,17 @@ internal sealed class WriteThroughStrategy(
         return new WriteResult(version, Persisted: true, Queued: false);
     }
 
-    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken)
+    public async Task<DeleteResult> DeleteAsync(
+        NamespacePolicy ns,
+        string key,
+        long? ifMatch,
+        CancellationToken cancellationToken)
     {
         var deleted = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
         if (ns.NegativeTtl > TimeSpan.Zero)
         {
-            var tombstone = CacheEntry.Negative(time.GetUtcNow() + ns.NegativeTtl) with { Version = Versions.Next(time, ifMatch ?? 0) };
+            var tombstone = CacheEntry.Negative(time.GetUtcNow() + ns.NegativeTtl)
+                with { Version = Versions.Next(time, ifMatch ?? 0) };
             if (await SetAsync(ns, key, tombstone).ConfigureAwait(false))
             {
                 await ReplaceTombstoneHidingStoredValueAsync(ns, key, tombstone.Version).ConfigureAwait(false);
@@ -85,7 +94,9 @@ internal sealed class WriteThroughStrategy(
         {
             if (tombstoneVersion is null)
             {
-                var cached = await cache.LookupAsync(ns, key, leaseToken: null, readPending: false, CancellationToken.None).ConfigureAwait(false);
+                var cached = await cache.LookupAsync(
+                        ns, key, leaseToken: null, readPending: false, CancellationToken.None)
+                    .ConfigureAwait(false);
                 if (cached is not { State: LookupState.Hit, Entry: { IsNegative: true } tombstone })
                 {
                     return; // refused by a newer value, not a tombstone: nothing is hidden
@@ -96,8 +107,10 @@ internal sealed class WriteThroughStrategy(
 
             if (await store.LoadAsync(ns, key, CancellationToken.None).ConfigureAwait(false) is { } stored)
             {
-                var entry = new CacheEntry(stored.Value, stored.ContentType, stored.Version, false, time.GetUtcNow() + EntryTtl.For(ns, null));
-                await cache.ReplaceTombstoneAsync(ns, key, tombstoneVersion.Value, entry, CancellationToken.None).ConfigureAwait(false);
+                var entry = new CacheEntry(
+                    stored.Value, stored.ContentType, stored.Version, false, time.GetUtcNow() + EntryTtl.For(ns, null));
+                await cache.ReplaceTombstoneAsync(ns, key, tombstoneVersion.Value, entry, CancellationToken.None)
+                    .ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is CacheUnavailableException or StoreUnavailableException)

@@ -19,7 +19,10 @@ internal static class TelemetryRegistration
             .ConfigureResource(resource => resource.AddService("cachesidecar"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(SidecarMetrics.MeterName).AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddPrometheusExporter();
+                metrics.AddMeter(SidecarMetrics.MeterName)
+                    .AddAspNetCoreInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddPrometheusExporter();
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();

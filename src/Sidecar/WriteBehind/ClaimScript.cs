@@ -20,8 +20,9 @@ internal static class ClaimScript
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local out = {}
         for i, k in ipairs(KEYS) do
-          local p = redis.call('HMGET', k, '{{PendingHash.Version}}', '{{PendingHash.ContentType}}', '{{PendingHash.Data}}',
-            '{{PendingHash.Tombstone}}', '{{PendingHash.ClaimedBy}}', '{{PendingHash.ClaimedAt}}')
+          local p = redis.call('HMGET', k, '{{PendingHash.Version}}', '{{PendingHash.ContentType}}',
+            '{{PendingHash.Data}}', '{{PendingHash.Tombstone}}', '{{PendingHash.ClaimedBy}}',
+            '{{PendingHash.ClaimedAt}}')
           if not p[1] then
             out[i] = {0}
           elseif p[5] and p[5] ~= consumer and now - tonumber(p[6]) < timeout then

@@ -24,7 +24,8 @@ internal static class EnqueueScript
         if redis.call('XLEN', KEYS[5]) >= tonumber(capacity) then return {-2} end
         local g = redis.call('GET', KEYS[3]) or '0'
         local p = redis.call('HMGET', KEYS[4], '{{PendingHash.Version}}', '{{PendingHash.Tombstone}}')
-        local e = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}', '{{EntryHash.Negative}}')
+        local e = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
+          '{{EntryHash.Negative}}')
         local curv, live, known = 0, false, false
         if p[1] then
           curv = tonumber(p[1]); live = p[2] ~= '1'; known = true
@@ -78,12 +79,15 @@ internal static class EnqueueScript
             ]).ConfigureAwait(false))!;
         return result switch
         {
-            [_, var version, var existed] => new EnqueueResult(EnqueueStatus.Accepted, (long)version, (int)existed switch
-            {
-                1 => true,
-                0 => false,
-                _ => null,
-            }),
+            [_, var version, var existed] => new EnqueueResult(
+                EnqueueStatus.Accepted,
+                (long)version,
+                (int)existed switch
+                {
+                    1 => true,
+                    0 => false,
+                    _ => null,
+                }),
             [var refusal] when (int)refusal == -1 => new EnqueueResult(EnqueueStatus.PreconditionFailed, 0, null),
             [var refusal] when (int)refusal == -2 => new EnqueueResult(EnqueueStatus.BacklogFull, 0, null),
             _ => new EnqueueResult(EnqueueStatus.NeedStoreVersion, 0, null),

@@ -47,7 +47,15 @@ internal sealed class NamespaceFlusher
     private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal);
     private DateTimeOffset _nextReclaim;
 
-    public NamespaceFlusher(NamespacePolicy ns, string consumer, RedisWriteBehindLog log, IRecordStore store, WriteBehindMetrics metrics, TimeProvider time, ILogger logger, IInvalidationBroadcast? broadcast = null)
+    public NamespaceFlusher(
+        NamespacePolicy ns,
+        string consumer,
+        RedisWriteBehindLog log,
+        IRecordStore store,
+        WriteBehindMetrics metrics,
+        TimeProvider time,
+        ILogger logger,
+        IInvalidationBroadcast? broadcast = null)
     {
         _broadcast = broadcast;
         _ns = ns;
@@ -63,7 +71,8 @@ internal sealed class NamespaceFlusher
         _retry = new ResiliencePipelineBuilder<RoundResult> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<RoundResult>
             {
-                ShouldHandle = new PredicateBuilder<RoundResult>().Handle<StoreUnavailableException>().Handle<CacheUnavailableException>(),
+                ShouldHandle = new PredicateBuilder<RoundResult>()
+                    .Handle<StoreUnavailableException>().Handle<CacheUnavailableException>(),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -72,14 +81,18 @@ internal sealed class NamespaceFlusher
                 OnRetry = args =>
                 {
                     _metrics.Retried(_ns.Name);
-                    SidecarLog.WriteBehindFlushRetry(_logger, _ns.Name, args.RetryDelay, args.Outcome.Exception?.Message ?? "unknown");
+                    SidecarLog.WriteBehindFlushRetry(
+                        _logger, _ns.Name, args.RetryDelay, args.Outcome.Exception?.Message ?? "unknown");
                     return ValueTask.CompletedTask;
                 },
             })
             .Build();
     }
 
-    /// <summary>Flushes until <paramref name="stoppingToken"/> fires, then drains this consumer's own entries until <paramref name="drainDeadline"/>.</summary>
+    /// <summary>
+    /// Flushes until <paramref name="stoppingToken"/> fires, then drains this consumer's own entries
+    /// until <paramref name="drainDeadline"/>.
+    /// </summary>
     public async Task RunAsync(CancellationToken stoppingToken, CancellationToken drainDeadline)
     {
         try
@@ -91,14 +104,18 @@ internal sealed class NamespaceFlusher
                     return RoundResult.Idle;
                 },
                 stoppingToken).ConfigureAwait(false);
-            SidecarLog.WriteBehindFlusherStarted(_logger, _ns.Name, _consumer, _ns.Partitions, _policy.BatchSize, _policy.FlushInterval);
+            SidecarLog.WriteBehindFlusherStarted(
+                _logger, _ns.Name, _consumer, _ns.Partitions, _policy.BatchSize, _policy.FlushInterval);
 
             while (!stoppingToken.IsCancellationRequested)
             {
                 RoundResult round;
                 try
                 {
-                    round = await _retry.ExecuteAsync(_ => new ValueTask<RoundResult>(RoundAsync(ownEntriesOnly: false)), stoppingToken).ConfigureAwait(false);
+                    round = await _retry.ExecuteAsync(
+                            _ => new ValueTask<RoundResult>(RoundAsync(ownEntriesOnly: false)),
+                            stoppingToken)
+                        .ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -160,7 +177,10 @@ internal sealed class NamespaceFlusher
                 await _log.RetireConsumerAsync(_ns, p, _consumer, deadline).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or CacheUnavailableException or StoreUnavailableException or RedisException)
+        catch (Exception ex) when (ex is OperationCanceledException
+            or CacheUnavailableException
+            or StoreUnavailableException
+            or RedisException)
         {
             // Out of time or out of reach: what is left stays acknowledged in Redis, and another
             // instance reclaims it after ReclaimAfter.
@@ -169,7 +189,10 @@ internal sealed class NamespaceFlusher
         SidecarLog.WriteBehindDrained(_logger, _ns.Name, remaining);
     }
 
-    /// <summary>One round over all partitions. Store and Redis calls run to completion (no token): a round is never abandoned half-way.</summary>
+    /// <summary>
+    /// One round over all partitions. Store and Redis calls run to completion (no token): a round is
+    /// never abandoned half-way.
+    /// </summary>
     private async Task<RoundResult> RoundAsync(bool ownEntriesOnly)
     {
         var now = _time.GetUtcNow();
@@ -179,7 +202,9 @@ internal sealed class NamespaceFlusher
             _nextReclaim = now + (_policy.ReclaimAfter / 2);
         }
 
-        var batches = await Task.WhenAll(Enumerable.Range(0, _ns.Partitions).Select(p => ReadPartitionAsync(p, ownEntriesOnly, reclaim))).ConfigureAwait(false);
+        var batches = await Task.WhenAll(
+                Enumerable.Range(0, _ns.Partitions).Select(p => ReadPartitionAsync(p, ownEntriesOnly, reclaim)))
+            .ConfigureAwait(false);
         var read = batches.Sum(b => b.Entries.Count);
         if (read == 0)
         {
@@ -188,7 +213,10 @@ internal sealed class NamespaceFlusher
 
         // Claim the keys to flush, per partition (one Lua step per partition, all in parallel).
         var claims = await Task.WhenAll(batches.Select(b => ClaimAsync(b, now))).ConfigureAwait(false);
-        var toWrite = claims.SelectMany(c => c.Values).Where(c => c.State == ClaimState.Claimed).Select(c => c.Write!).ToList();
+        var toWrite = claims.SelectMany(c => c.Values)
+            .Where(c => c.State == ClaimState.Claimed)
+            .Select(c => c.Write!)
+            .ToList();
 
         Dictionary<string, MutationOutcome> outcomes;
         try
@@ -215,20 +243,26 @@ internal sealed class NamespaceFlusher
         var entries = new List<LogEntry>();
         if (_holdsEntries[partition] || ownEntriesOnly)
         {
-            entries.AddRange(await _log.ReadAsync(_ns, partition, _consumer, ownPending: true, _policy.BatchSize, CancellationToken.None).ConfigureAwait(false));
+            entries.AddRange(await _log.ReadAsync(
+                    _ns, partition, _consumer, ownPending: true, _policy.BatchSize, CancellationToken.None)
+                .ConfigureAwait(false));
         }
 
         var newEntries = 0;
         if (!ownEntriesOnly)
         {
-            var fresh = await _log.ReadAsync(_ns, partition, _consumer, ownPending: false, _policy.BatchSize, CancellationToken.None).ConfigureAwait(false);
+            var fresh = await _log.ReadAsync(
+                    _ns, partition, _consumer, ownPending: false, _policy.BatchSize, CancellationToken.None)
+                .ConfigureAwait(false);
             newEntries = fresh.Length;
             entries.AddRange(fresh);
         }
 
         if (reclaim)
         {
-            var reclaimed = await _log.ReclaimAsync(_ns, partition, _consumer, _policy.ReclaimAfter, _policy.BatchSize, CancellationToken.None).ConfigureAwait(false);
+            var reclaimed = await _log.ReclaimAsync(
+                    _ns, partition, _consumer, _policy.ReclaimAfter, _policy.BatchSize, CancellationToken.None)
+                .ConfigureAwait(false);
             if (reclaimed.Length > 0)
             {
                 _metrics.Reclaimed(_ns.Name, reclaimed.Length);
@@ -255,7 +289,9 @@ internal sealed class NamespaceFlusher
             return claims;
         }
 
-        var results = await _log.ClaimAsync(_ns, batch.Partition, _consumer, keys, _policy.ReclaimAfter, CancellationToken.None).ConfigureAwait(false);
+        var results = await _log.ClaimAsync(
+                _ns, batch.Partition, _consumer, keys, _policy.ReclaimAfter, CancellationToken.None)
+            .ConfigureAwait(false);
         for (var i = 0; i < keys.Count; i++)
         {
             claims[keys[i]] = results[i];
@@ -269,7 +305,11 @@ internal sealed class NamespaceFlusher
         var outcomes = new Dictionary<string, MutationOutcome>(writes.Count, StringComparer.Ordinal);
         foreach (var chunk in writes.Chunk(_policy.BatchSize))
         {
-            var mutations = chunk.Select(w => new StoreMutation(w.Key, w.Version, w.IsTombstone ? null : new StoredRecord(w.Value, w.ContentType, w.Version))).ToList();
+            var mutations = chunk.Select(w => new StoreMutation(
+                    w.Key,
+                    w.Version,
+                    w.IsTombstone ? null : new StoredRecord(w.Value, w.ContentType, w.Version)))
+                .ToList();
             var started = Stopwatch.GetTimestamp();
             var results = await _store.ApplyBatchAsync(_ns, mutations, CancellationToken.None).ConfigureAwait(false);
             _metrics.Batch(_ns.Name, mutations.Count, Stopwatch.GetElapsedTime(started));
@@ -286,7 +326,10 @@ internal sealed class NamespaceFlusher
     /// Finishes one partition's part of the round; returns how many of its entries stay
     /// unacknowledged (their key is busy, backing off, or refused below MaxAttempts).
     /// </summary>
-    private async Task<int> CompletePartitionAsync(PartitionBatch batch, Dictionary<string, ClaimResult> claims, Dictionary<string, MutationOutcome> outcomes)
+    private async Task<int> CompletePartitionAsync(
+        PartitionBatch batch,
+        Dictionary<string, ClaimResult> claims,
+        Dictionary<string, MutationOutcome> outcomes)
     {
         var finishedKeys = new HashSet<string>(StringComparer.Ordinal);
         var completions = new List<(string Key, string? FlushedVersion)>();
@@ -307,7 +350,8 @@ internal sealed class NamespaceFlusher
 
             var write = claim.Write!;
             var outcome = outcomes[key];
-            if (outcome.Status == MutationStatus.Rejected && !await GiveUpAsync(write, outcome.Error!).ConfigureAwait(false))
+            if (outcome.Status == MutationStatus.Rejected
+                && !await GiveUpAsync(write, outcome.Error!).ConfigureAwait(false))
             {
                 completions.Add((key, null));
                 continue;
@@ -331,8 +375,12 @@ internal sealed class NamespaceFlusher
         }
 
         // Entries without a key (deleted from the log while pending) only need acknowledging.
-        var ack = batch.Entries.Where(e => e.Key.Length == 0 || finishedKeys.Contains(e.Key)).Select(e => e.Id).ToList();
-        await _log.CompleteAsync(_ns, batch.Partition, _consumer, completions, ack, CancellationToken.None).ConfigureAwait(false);
+        var ack = batch.Entries
+            .Where(e => e.Key.Length == 0 || finishedKeys.Contains(e.Key))
+            .Select(e => e.Id)
+            .ToList();
+        await _log.CompleteAsync(_ns, batch.Partition, _consumer, completions, ack, CancellationToken.None)
+            .ConfigureAwait(false);
         foreach (var key in staleEntries)
         {
             await _log.DropEntryAsync(_ns, key, CancellationToken.None).ConfigureAwait(false);
@@ -343,14 +391,17 @@ internal sealed class NamespaceFlusher
         return unfinished;
     }
 
-    /// <summary>Counts a refusal; after MaxAttempts the write goes to the dead-letter stream (true: stop retrying it).</summary>
+    /// <summary>
+    /// Counts a refusal; after MaxAttempts the write goes to the dead-letter stream (true: stop retrying it).
+    /// </summary>
     private async Task<bool> GiveUpAsync(PendingWrite write, string error)
     {
         var attempt = _attempts.GetValueOrDefault((write.Key, write.Version)) + 1;
         if (attempt < _policy.MaxAttempts)
         {
             _attempts[(write.Key, write.Version)] = attempt;
-            var backOff = TimeSpan.FromTicks(Math.Min(_policy.RetryMaxDelay.Ticks, _policy.RetryBaseDelay.Ticks << Math.Min(attempt - 1, 20)));
+            var backOff = TimeSpan.FromTicks(
+                Math.Min(_policy.RetryMaxDelay.Ticks, _policy.RetryBaseDelay.Ticks << Math.Min(attempt - 1, 20)));
             _notBefore[write.Key] = _time.GetUtcNow() + backOff;
             SidecarLog.WriteBehindRejected(_logger, _ns.Name, write.Key, attempt, _policy.MaxAttempts, error);
             return false;

@@ -26,7 +26,12 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
             cancellationToken);
 
     /// <summary>Redis <c>WAIT</c> on the shard that holds the key; returns how many replicas confirmed.</summary>
-    public Task<long> WaitForReplicasAsync(NamespacePolicy ns, string key, int replicas, TimeSpan timeout, CancellationToken cancellationToken) =>
+    public Task<long> WaitForReplicasAsync(
+        NamespacePolicy ns,
+        string key,
+        int replicas,
+        TimeSpan timeout,
+        CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             async db =>
             {
@@ -34,34 +39,69 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
                 // on the same multiplexed connection that carried the write.
                 var endpoint = await db.IdentifyEndpointAsync(RedisKeyLayout.For(ns, key).Log).ConfigureAwait(false);
                 var server = redis.Server(endpoint!);
-                var confirmed = await server.ExecuteAsync("WAIT", replicas, (long)timeout.TotalMilliseconds).ConfigureAwait(false);
+                var confirmed = await server.ExecuteAsync("WAIT", replicas, (long)timeout.TotalMilliseconds)
+                    .ConfigureAwait(false);
                 return (long)confirmed;
             },
             cancellationToken);
 
-    /// <summary>Creates the consumer group on every partition log (from the start, so no entry written before is skipped).</summary>
+    /// <summary>
+    /// Creates the consumer group on every partition log (from the start, so no entry written before is skipped).
+    /// </summary>
     public Task EnsureGroupsAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             async db =>
             {
-                await Task.WhenAll(Enumerable.Range(0, ns.Partitions).Select(p => CreateGroupAsync(db, ns, p))).ConfigureAwait(false);
+                await Task.WhenAll(Enumerable.Range(0, ns.Partitions).Select(p => CreateGroupAsync(db, ns, p)))
+                    .ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
 
-    /// <summary>Reads entries for <paramref name="consumer"/>: new ones, or (<paramref name="ownPending"/>) those it already holds unacknowledged.</summary>
-    public Task<LogEntry[]> ReadAsync(NamespacePolicy ns, int partition, string consumer, bool ownPending, int count, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Reads entries for <paramref name="consumer"/>: new ones, or (<paramref name="ownPending"/>)
+    /// those it already holds unacknowledged.
+    /// </summary>
+    public Task<LogEntry[]> ReadAsync(
+        NamespacePolicy ns,
+        int partition,
+        string consumer,
+        bool ownPending,
+        int count,
+        CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             db => RecreatingGroupAsync(db, ns, partition, async () =>
-                ToEntries(await db.StreamReadGroupAsync(RedisKeyLayout.Log(ns, partition), Group, consumer, ownPending ? "0-0" : StreamPosition.NewMessages, count).ConfigureAwait(false))),
+                ToEntries(await db.StreamReadGroupAsync(
+                        RedisKeyLayout.Log(ns, partition),
+                        Group,
+                        consumer,
+                        ownPending ? "0-0" : StreamPosition.NewMessages,
+                        count)
+                    .ConfigureAwait(false))),
             cancellationToken);
 
-    /// <summary>Takes over entries another consumer has left unacknowledged for longer than <paramref name="minIdle"/> (a dead or stuck flusher).</summary>
-    public Task<LogEntry[]> ReclaimAsync(NamespacePolicy ns, int partition, string consumer, TimeSpan minIdle, int count, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Takes over entries another consumer has left unacknowledged for longer than
+    /// <paramref name="minIdle"/> (a dead or stuck flusher).
+    /// </summary>
+    public Task<LogEntry[]> ReclaimAsync(
+        NamespacePolicy ns,
+        int partition,
+        string consumer,
+        TimeSpan minIdle,
+        int count,
+        CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             db => RecreatingGroupAsync(db, ns, partition, async () =>
             {
-                var result = await db.StreamAutoClaimAsync(RedisKeyLayout.Log(ns, partition), Group, consumer, (long)minIdle.TotalMilliseconds, "0-0", count).ConfigureAwait(false);
+                var result = await db.StreamAutoClaimAsync(
+                        RedisKeyLayout.Log(ns, partition),
+                        Group,
+                        consumer,
+                        (long)minIdle.TotalMilliseconds,
+                        "0-0",
+                        count)
+                    .ConfigureAwait(false);
                 return ToEntries(result.ClaimedEntries);
             }),
             cancellationToken);
@@ -76,7 +116,13 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     /// Clears the pending records whose flushed version is unchanged, releases the other claims,
     /// and acknowledges (then deletes) the given log entries.
     /// </summary>
-    public Task<long> CompleteAsync(NamespacePolicy ns, int partition, string consumer, IReadOnlyList<(string Key, string? FlushedVersion)> keys, IReadOnlyList<RedisValue> ackIds, CancellationToken cancellationToken)
+    public Task<long> CompleteAsync(
+        NamespacePolicy ns,
+        int partition,
+        string consumer,
+        IReadOnlyList<(string Key, string? FlushedVersion)> keys,
+        IReadOnlyList<RedisValue> ackIds,
+        CancellationToken cancellationToken)
     {
         if (keys.Count == 0 && ackIds.Count == 0)
         {
@@ -93,7 +139,12 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
         cache.InvalidateAsync(ns, key, cancellationToken);
 
     /// <summary>Parks a write the store keeps refusing; operators read and replay it (docs/write-behind.md).</summary>
-    public Task DeadLetterAsync(NamespacePolicy ns, PendingWrite write, string error, int attempts, CancellationToken cancellationToken) =>
+    public Task DeadLetterAsync(
+        NamespacePolicy ns,
+        PendingWrite write,
+        string error,
+        int attempts,
+        CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             db => db.StreamAddAsync(RedisKeyLayout.DeadLetter(ns),
             [
@@ -107,19 +158,29 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
             ]),
             cancellationToken);
 
-    /// <summary>Unflushed writes in the namespace and the age of the oldest (from its stream id), summed over partitions.</summary>
-    public Task<(long Length, DateTimeOffset? Oldest)> BacklogAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Unflushed writes in the namespace and the age of the oldest (from its stream id), summed over partitions.
+    /// </summary>
+    public Task<(long Length, DateTimeOffset? Oldest)> BacklogAsync(
+        NamespacePolicy ns,
+        CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             async db =>
             {
-                var lengths = Enumerable.Range(0, ns.Partitions).Select(p => db.StreamLengthAsync(RedisKeyLayout.Log(ns, p))).ToArray();
-                var firsts = Enumerable.Range(0, ns.Partitions).Select(p => db.StreamRangeAsync(RedisKeyLayout.Log(ns, p), "-", "+", 1)).ToArray();
+                var lengths = Enumerable.Range(0, ns.Partitions)
+                    .Select(p => db.StreamLengthAsync(RedisKeyLayout.Log(ns, p)))
+                    .ToArray();
+                var firsts = Enumerable.Range(0, ns.Partitions)
+                    .Select(p => db.StreamRangeAsync(RedisKeyLayout.Log(ns, p), "-", "+", 1))
+                    .ToArray();
                 await Task.WhenAll(lengths).ConfigureAwait(false);
                 await Task.WhenAll(firsts).ConfigureAwait(false);
                 DateTimeOffset? oldest = null;
                 foreach (var first in firsts)
                 {
-                    if (first.Result is [var entry, ..] && TimeOfId(entry.Id) is { } at && (oldest is null || at < oldest))
+                    if (first.Result is [var entry, ..]
+                        && TimeOfId(entry.Id) is { } at
+                        && (oldest is null || at < oldest))
                     {
                         oldest = at;
                     }
@@ -129,7 +190,11 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
             },
             cancellationToken);
 
-    public Task<bool> RetireConsumerAsync(NamespacePolicy ns, int partition, string consumer, CancellationToken cancellationToken) =>
+    public Task<bool> RetireConsumerAsync(
+        NamespacePolicy ns,
+        int partition,
+        string consumer,
+        CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             db => RetireConsumerScript.RunAsync(db, RedisKeyLayout.Log(ns, partition), Group, consumer),
             cancellationToken);
@@ -139,7 +204,11 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     /// create it again and read nothing this round, instead of failing every round (and tripping the
     /// cache tier's circuit breaker) with NOGROUP.
     /// </summary>
-    private static async Task<LogEntry[]> RecreatingGroupAsync(IDatabase db, NamespacePolicy ns, int partition, Func<Task<LogEntry[]>> read)
+    private static async Task<LogEntry[]> RecreatingGroupAsync(
+        IDatabase db,
+        NamespacePolicy ns,
+        int partition,
+        Func<Task<LogEntry[]>> read)
     {
         try
         {
@@ -157,7 +226,8 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     {
         try
         {
-            await db.StreamCreateConsumerGroupAsync(RedisKeyLayout.Log(ns, partition), Group, "0", createStream: true).ConfigureAwait(false);
+            await db.StreamCreateConsumerGroupAsync(RedisKeyLayout.Log(ns, partition), Group, "0", createStream: true)
+                .ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
         {
@@ -165,8 +235,12 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
         }
     }
 
-    /// <summary>Entries one partition may hold: the namespace's MaxBacklog shared evenly, checked atomically in the enqueue step.</summary>
-    public static long PartitionCapacity(NamespacePolicy ns) => (ns.WriteBehind.MaxBacklog + ns.Partitions - 1) / ns.Partitions;
+    /// <summary>
+    /// Entries one partition may hold: the namespace's MaxBacklog shared evenly, checked atomically in
+    /// the enqueue step.
+    /// </summary>
+    public static long PartitionCapacity(NamespacePolicy ns) =>
+        (ns.WriteBehind.MaxBacklog + ns.Partitions - 1) / ns.Partitions;
 
     private static LogEntry[] ToEntries(StreamEntry[] entries)
     {
@@ -189,7 +263,10 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
             var version = entry[LogEntryFields.Version];
             if (key.HasValue && version.HasValue)
             {
-                result.Add(new LogEntry(entry.Id, (string)key!, long.Parse((string)version!, NumberStyles.None, CultureInfo.InvariantCulture)));
+                result.Add(new LogEntry(
+                    entry.Id,
+                    (string)key!,
+                    long.Parse((string)version!, NumberStyles.None, CultureInfo.InvariantCulture)));
             }
         }
 
@@ -201,7 +278,8 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     {
         var text = (string?)id;
         var dash = text?.IndexOf('-', StringComparison.Ordinal) ?? -1;
-        return dash > 0 && long.TryParse(text.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+        return dash > 0
+            && long.TryParse(text.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : null;
     }

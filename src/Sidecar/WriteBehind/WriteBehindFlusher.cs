@@ -63,7 +63,14 @@ internal sealed class WriteBehindFlusher(
         {
             loops.AddRange(writeBehind.Select(ns =>
                 new NamespaceFlusher(
-                    ns, ConsumerName, log, store, metrics, time, loggerFactory.CreateLogger<NamespaceFlusher>(), broadcast)
+                    ns,
+                    ConsumerName,
+                    log,
+                    store,
+                    metrics,
+                    time,
+                    loggerFactory.CreateLogger<NamespaceFlusher>(),
+                    broadcast)
                     .RunAsync(stoppingToken, _drainDeadline.Token)));
         }
 
@@ -99,7 +106,9 @@ internal sealed class WriteBehindFlusher(
         }
     }
 
-    /// <summary>An <c>allkeys-*</c> eviction policy lets Redis drop pending records: say so loudly at start-up.</summary>
+    /// <summary>
+    /// An <c>allkeys-*</c> eviction policy lets Redis drop pending records: say so loudly at start-up.
+    /// </summary>
     private async Task WarnIfRedisMayEvictAsync()
     {
         try
@@ -109,14 +118,18 @@ internal sealed class WriteBehindFlusher(
                 // INFO, not CONFIG GET: it needs no admin mode and managed Redis services allow it.
                 var server = log.Connection.Server(endpoint);
                 var memory = await server.InfoAsync("memory").ConfigureAwait(false);
-                var policy = memory.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "maxmemory_policy").Value;
+                var policy = memory.SelectMany(group => group)
+                    .FirstOrDefault(pair => pair.Key == "maxmemory_policy").Value;
                 if (policy is not null && policy.StartsWith("allkeys-", StringComparison.Ordinal))
                 {
                     SidecarLog.WriteBehindEvictionRisk(_logger, policy);
                 }
             }
         }
-        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException or InvalidOperationException)
+        catch (Exception ex) when (ex is RedisException
+            or RedisCommandException
+            or TimeoutException
+            or InvalidOperationException)
         {
             // Redis down or INFO refused: nothing to check now.
         }

@@ -25,10 +25,21 @@ internal sealed class WriteBehindStrategy(
 {
     public bool ReadsPendingWrites => true;
 
-    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken)
+    public async Task<WriteResult> PutAsync(
+        NamespacePolicy ns,
+        WriteRequest request,
+        CancellationToken cancellationToken)
     {
         var expiresAt = time.GetUtcNow() + EntryTtl.For(ns, request.Ttl);
-        var write = new WriteBehindWrite(request.Key, request.Value, request.ContentType, IsTombstone: false, expiresAt, PhysicalTtlMs(ns, expiresAt), request.IfMatch, StoreVersionHint: null);
+        var write = new WriteBehindWrite(
+            request.Key,
+            request.Value,
+            request.ContentType,
+            IsTombstone: false,
+            expiresAt,
+            PhysicalTtlMs(ns, expiresAt),
+            request.IfMatch,
+            StoreVersionHint: null);
         var result = await EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
         if (result is null)
         {
@@ -39,13 +50,25 @@ internal sealed class WriteBehindStrategy(
         return new WriteResult(result.Value.Version, Persisted: false, Queued: true);
     }
 
-    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken)
+    public async Task<DeleteResult> DeleteAsync(
+        NamespacePolicy ns,
+        string key,
+        long? ifMatch,
+        CancellationToken cancellationToken)
     {
         // A delete is a tombstone through the same log: it is flushed in version order with the
         // key's writes, and a negative entry answers reads meanwhile.
         var expiresAt = time.GetUtcNow() + ns.NegativeTtl;
         var physicalTtl = ns.NegativeTtl > TimeSpan.Zero ? PhysicalTtlMs(ns, expiresAt) : 0;
-        var write = new WriteBehindWrite(key, ReadOnlyMemory<byte>.Empty, string.Empty, IsTombstone: true, expiresAt, physicalTtl, ifMatch, StoreVersionHint: null);
+        var write = new WriteBehindWrite(
+            key,
+            ReadOnlyMemory<byte>.Empty,
+            string.Empty,
+            IsTombstone: true,
+            expiresAt,
+            physicalTtl,
+            ifMatch,
+            StoreVersionHint: null);
         var result = await EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
         if (result is null)
         {
@@ -55,17 +78,22 @@ internal sealed class WriteBehindStrategy(
 
         // Redis knew the key (pending record or cache entry) or it did not: then ask the store,
         // best effort, whether there was something to delete.
-        var existed = result.Value.Existed ?? await ExistsInStoreAsync(ns, key, cancellationToken).ConfigureAwait(false);
+        var existed = result.Value.Existed
+            ?? await ExistsInStoreAsync(ns, key, cancellationToken).ConfigureAwait(false);
         return new DeleteResult(existed, Persisted: false, Queued: true);
     }
 
     /// <summary>Returns null when Redis is down and the namespace degrades to write-through.</summary>
-    private async Task<EnqueueResult?> EnqueueAsync(NamespacePolicy ns, WriteBehindWrite write, CancellationToken cancellationToken)
+    private async Task<EnqueueResult?> EnqueueAsync(
+        NamespacePolicy ns,
+        WriteBehindWrite write,
+        CancellationToken cancellationToken)
     {
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
             // SIGTERM: this instance is flushing what it holds; new writes belong to another instance.
-            throw new SidecarUnavailableException("The sidecar is shutting down and takes no more writes; retry on another instance.");
+            throw new SidecarUnavailableException(
+                "The sidecar is shutting down and takes no more writes; retry on another instance.");
         }
 
         EnqueueResult result;
@@ -77,7 +105,9 @@ internal sealed class WriteBehindStrategy(
                 // if-match with nothing in Redis to compare: the store's version decides (no
                 // pending record exists, so the store is the newest state of the key).
                 var stored = await store.LoadAsync(ns, write.Key, cancellationToken).ConfigureAwait(false);
-                result = await log.EnqueueAsync(ns, write with { StoreVersionHint = stored?.Version ?? 0 }, cancellationToken).ConfigureAwait(false);
+                result = await log.EnqueueAsync(
+                        ns, write with { StoreVersionHint = stored?.Version ?? 0 }, cancellationToken)
+                    .ConfigureAwait(false);
             }
         }
         catch (CacheUnavailableException ex)
@@ -87,7 +117,10 @@ internal sealed class WriteBehindStrategy(
                 return null;
             }
 
-            throw new SidecarUnavailableException($"Write-behind needs Redis, which is unavailable; namespace '{ns.Name}' is configured to fail (OnCacheDown: Fail).", ex);
+            throw new SidecarUnavailableException(
+                $"Write-behind needs Redis, which is unavailable; namespace '{ns.Name}' is configured to fail "
+                    + "(OnCacheDown: Fail).",
+                ex);
         }
 
         switch (result.Status)
@@ -97,7 +130,9 @@ internal sealed class WriteBehindStrategy(
                 throw new PreconditionFailedException(write.Key, write.IfMatch ?? 0);
             case EnqueueStatus.BacklogFull:
                 metrics.BacklogFull(ns.Name);
-                throw new BacklogFullException($"Namespace '{ns.Name}' has {ns.WriteBehind.MaxBacklog} unflushed writes (MaxBacklog); nothing was written. Retry later.");
+                throw new BacklogFullException(
+                    $"Namespace '{ns.Name}' has {ns.WriteBehind.MaxBacklog} unflushed writes (MaxBacklog); "
+                        + "nothing was written. Retry later.");
         }
 
         metrics.Enqueued(ns.Name);
@@ -113,11 +148,14 @@ internal sealed class WriteBehindStrategy(
             return;
         }
 
-        var confirmed = await log.WaitForReplicasAsync(ns, key, wanted, ns.WriteBehind.WaitTimeout, cancellationToken).ConfigureAwait(false);
+        var confirmed = await log.WaitForReplicasAsync(ns, key, wanted, ns.WriteBehind.WaitTimeout, cancellationToken)
+            .ConfigureAwait(false);
         if (confirmed < wanted)
         {
             throw new SidecarUnavailableException(
-                $"The write reached the Redis primary but only {confirmed} of {wanted} replica(s) confirmed it within {ns.WriteBehind.WaitTimeout}; it will still be flushed unless the primary fails before replicating.");
+                $"The write reached the Redis primary but only {confirmed} of {wanted} replica(s) confirmed it "
+                    + $"within {ns.WriteBehind.WaitTimeout}; "
+                    + "it will still be flushed unless the primary fails before replicating.");
         }
     }
 

@@ -1,8 +1,5 @@
-using CacheSidecar.CacheTier;
 using CacheSidecar.Core;
 using CacheSidecar.Logging;
-using CacheSidecar.Store;
-using CacheSidecar.Strategies;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;

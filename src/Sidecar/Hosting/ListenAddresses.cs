@@ -1,5 +1,4 @@
 using System.Net;
-using CacheSidecar.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CacheSidecar.Hosting;

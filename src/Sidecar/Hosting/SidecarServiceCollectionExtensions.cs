@@ -1,8 +1,6 @@
 using CacheSidecar.Api;
-using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Store;
-using CacheSidecar.Strategies;
 using CacheSidecar.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

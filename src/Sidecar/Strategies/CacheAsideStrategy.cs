@@ -1,6 +1,5 @@
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
-using CacheSidecar.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace CacheSidecar.Strategies;

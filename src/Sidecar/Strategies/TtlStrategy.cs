@@ -1,7 +1,6 @@
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Core;
-using CacheSidecar.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace CacheSidecar.Strategies;

@@ -1,4 +1,3 @@
-using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
 using CacheSidecar.Core;
 using CacheSidecar.Store;

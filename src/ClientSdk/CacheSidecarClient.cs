@@ -30,9 +30,7 @@ public sealed class CacheSidecarClient
 
     /// <summary>Reads one key; null when it does not exist.</summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
-    public async Task<CacheItem<T>?> GetAsync<T>(
-        string @namespace,
-        string key,
+    public async Task<CacheItem<T>?> GetAsync<T>(string @namespace, string key,
         CancellationToken cancellationToken = default)
     {
         var response = await Call(
@@ -46,9 +44,7 @@ public sealed class CacheSidecarClient
     /// Reads many keys of one namespace in one call; one entry per key, in order (null where missing).
     /// </summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
-    public async Task<IReadOnlyList<CacheItem<T>?>> BatchGetAsync<T>(
-        string @namespace,
-        IEnumerable<string> keys,
+    public async Task<IReadOnlyList<CacheItem<T>?>> BatchGetAsync<T>(string @namespace, IEnumerable<string> keys,
         CancellationToken cancellationToken = default)
     {
         var request = new BatchGetRequest { Namespace = @namespace };
@@ -62,11 +58,7 @@ public sealed class CacheSidecarClient
     /// <exception cref="CacheSidecarException">
     /// The sidecar answered with an error status (e.g. <c>FailedPrecondition</c> for an etag mismatch).
     /// </exception>
-    public async Task<PutResult> PutAsync<T>(
-        string @namespace,
-        string key,
-        T value,
-        PutOptions? putOptions = null,
+    public async Task<PutResult> PutAsync<T>(string @namespace, string key, T value, PutOptions? putOptions = null,
         CancellationToken cancellationToken = default)
     {
         var request = new PutRequest
@@ -89,10 +81,7 @@ public sealed class CacheSidecarClient
 
     /// <summary>Deletes one key from the store and the cache; returns whether it existed.</summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
-    public async Task<bool> DeleteAsync(
-        string @namespace,
-        string key,
-        string? ifMatch = null,
+    public async Task<bool> DeleteAsync(string @namespace, string key, string? ifMatch = null,
         CancellationToken cancellationToken = default)
     {
         var request = new DeleteRequest { Namespace = @namespace, Key = key, IfMatch = ifMatch ?? string.Empty };
@@ -105,9 +94,7 @@ public sealed class CacheSidecarClient
     /// Drops the cache entries of <paramref name="keys"/> (the store is untouched); returns how many were cached.
     /// </summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
-    public async Task<int> InvalidateAsync(
-        string @namespace,
-        IEnumerable<string> keys,
+    public async Task<int> InvalidateAsync(string @namespace, IEnumerable<string> keys,
         CancellationToken cancellationToken = default)
     {
         var request = new InvalidateRequest { Namespace = @namespace };
@@ -147,8 +134,7 @@ public sealed class CacheSidecarClient
             response.TtlRemaining?.ToTimeSpan())
         : null;
 
-    private async Task<TResponse> Call<TResponse>(
-        Func<CallOptions, AsyncUnaryCall<TResponse>> call,
+    private async Task<TResponse> Call<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> call,
         CancellationToken cancellationToken)
     {
         Metadata? headers = null;

@@ -17,8 +17,7 @@ public static class CacheSidecarClientServiceCollectionExtensions
     /// services.AddCacheSidecarClient(o => o.Address = new Uri("http://127.0.0.1:50051"));
     /// var item = await client.GetAsync&lt;User&gt;("users", "42");
     /// </code></example>
-    public static IHttpClientBuilder AddCacheSidecarClient(
-        this IServiceCollection services,
+    public static IHttpClientBuilder AddCacheSidecarClient(this IServiceCollection services,
         Action<CacheSidecarClientOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -105,8 +105,7 @@ internal sealed class CacheGrpcService(
         return new InvalidateResponse { Invalidated = invalidated };
     }
 
-    public override Task<ListNamespacesResponse> ListNamespaces(
-        ListNamespacesRequest request,
+    public override Task<ListNamespacesResponse> ListNamespaces(ListNamespacesRequest request,
         ServerCallContext context)
     {
         var response = new ListNamespacesResponse();

@@ -54,23 +54,19 @@ internal static class StrictRequestBinding
     /// <summary>Forwards every method to grpc-dotnet's binder with the strict request marshaller.</summary>
     private sealed class StrictBinder(ServiceBinderBase inner) : ServiceBinderBase
     {
-        public override void AddMethod<TRequest, TResponse>(
-            Method<TRequest, TResponse> method,
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method,
             UnaryServerMethod<TRequest, TResponse>? handler) =>
             inner.AddMethod(Strict(method), handler);
 
-        public override void AddMethod<TRequest, TResponse>(
-            Method<TRequest, TResponse> method,
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method,
             ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
             inner.AddMethod(Strict(method), handler);
 
-        public override void AddMethod<TRequest, TResponse>(
-            Method<TRequest, TResponse> method,
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method,
             ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
             inner.AddMethod(Strict(method), handler);
 
-        public override void AddMethod<TRequest, TResponse>(
-            Method<TRequest, TResponse> method,
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method,
             DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
             inner.AddMethod(Strict(method), handler);
     }

@@ -20,9 +20,7 @@ internal static class DeleteIfMatchScript
         return 0
         """;
 
-    public static async Task<(bool PreconditionFailed, bool Deleted)> RunAsync(
-        IDatabase db,
-        EntryKeys keys,
+    public static async Task<(bool PreconditionFailed, bool Deleted)> RunAsync(IDatabase db, EntryKeys keys,
         long? ifMatch)
     {
         var outcome = (int)await db.ScriptEvaluateAsync(

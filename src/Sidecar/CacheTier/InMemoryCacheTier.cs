@@ -68,11 +68,7 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<bool> FillAsync(
-        NamespacePolicy ns,
-        string key,
-        CacheEntry entry,
-        string leaseToken,
+    public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string leaseToken,
         CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
@@ -101,10 +97,7 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<bool> SetIfNewerAsync(
-        NamespacePolicy ns,
-        string key,
-        CacheEntry entry,
+    public Task<bool> SetIfNewerAsync(NamespacePolicy ns, string key, CacheEntry entry,
         CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
@@ -126,12 +119,8 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<CacheWriteResult> PutAssigningVersionAsync(
-        NamespacePolicy ns,
-        string key,
-        CacheEntry entry,
-        long? ifMatch,
-        CancellationToken cancellationToken)
+    public Task<CacheWriteResult> PutAssigningVersionAsync(NamespacePolicy ns, string key, CacheEntry entry,
+        long? ifMatch, CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
@@ -152,11 +141,8 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(
-        NamespacePolicy ns,
-        string key,
-        long? ifMatch,
-        CancellationToken cancellationToken)
+    public Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(NamespacePolicy ns, string key,
+        long? ifMatch, CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
@@ -174,11 +160,7 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<bool> ReplaceTombstoneAsync(
-        NamespacePolicy ns,
-        string key,
-        long tombstoneVersion,
-        CacheEntry entry,
+    public Task<bool> ReplaceTombstoneAsync(NamespacePolicy ns, string key, long tombstoneVersion, CacheEntry entry,
         CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);

@@ -32,9 +32,7 @@ internal sealed class NamespaceRegistry : IDisposable
 
     private volatile FrozenDictionary<string, NamespacePolicy> _policies;
 
-    public NamespaceRegistry(
-        IOptions<SidecarOptions> options,
-        IConfiguration? configuration = null,
+    public NamespaceRegistry(IOptions<SidecarOptions> options, IConfiguration? configuration = null,
         ILogger<NamespaceRegistry>? logger = null)
     {
         _policies = Resolve(options.Value);
@@ -102,8 +100,7 @@ internal sealed class NamespaceRegistry : IDisposable
         SidecarLog.PolicyReloaded(_logger!, names);
     }
 
-    private static IEnumerable<string> StructuralChanges(
-        FrozenDictionary<string, NamespacePolicy> current,
+    private static IEnumerable<string> StructuralChanges(FrozenDictionary<string, NamespacePolicy> current,
         FrozenDictionary<string, NamespacePolicy> next)
     {
         foreach (var (name, before) in current)

@@ -42,11 +42,7 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
     private readonly ConcurrentDictionary<string, NamespacePolicy> _unpublished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _nextCheck = new(StringComparer.Ordinal);
 
-    public NearCacheBus(
-        RedisConnection redis,
-        NamespaceRegistry namespaces,
-        TimeProvider time,
-        SidecarMetrics metrics,
+    public NearCacheBus(RedisConnection redis, NamespaceRegistry namespaces, TimeProvider time, SidecarMetrics metrics,
         ILogger<NearCacheBus> logger)
     {
         _redis = redis;

@@ -23,9 +23,7 @@ internal sealed class NearCachedStrategy(ICacheStrategy inner, NearCacheBus bus)
         return l1.TryGet(key, out var hit) ? Task.FromResult(hit) : ReadAndOfferAsync(l1, ns, key, cancellationToken);
     }
 
-    public async Task<ReadResult[]> BatchGetAsync(
-        NamespacePolicy ns,
-        IReadOnlyList<string> keys,
+    public async Task<ReadResult[]> BatchGetAsync(NamespacePolicy ns, IReadOnlyList<string> keys,
         CancellationToken cancellationToken)
     {
         var l1 = bus.For(ns);
@@ -77,10 +75,7 @@ internal sealed class NearCachedStrategy(ICacheStrategy inner, NearCacheBus bus)
     public Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
         inner.InvalidateNamespaceAsync(ns, cancellationToken);
 
-    private async Task<ReadResult> ReadAndOfferAsync(
-        NamespaceNearCache l1,
-        NamespacePolicy ns,
-        string key,
+    private async Task<ReadResult> ReadAndOfferAsync(NamespaceNearCache l1, NamespacePolicy ns, string key,
         CancellationToken cancellationToken)
     {
         var ticket = l1.BeginRead(key);

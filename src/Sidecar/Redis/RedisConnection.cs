@@ -34,10 +34,7 @@ internal sealed class RedisConnection : IDisposable
     private readonly ConcurrentDictionary<(string Ns, int Partition), NamespacePolicy> _missedInvalidations = new();
     private readonly SemaphoreSlim _replayLock = new(1, 1);
 
-    public RedisConnection(
-        IOptions<SidecarOptions> options,
-        TimeProvider time,
-        SidecarMetrics metrics,
+    public RedisConnection(IOptions<SidecarOptions> options, TimeProvider time, SidecarMetrics metrics,
         ILogger<RedisConnection> logger)
     {
         _metrics = metrics;

@@ -12,38 +12,24 @@ internal sealed class MeteredRecordStore(IRecordStore inner, SidecarMetrics metr
     public Task<StoredRecord?> LoadAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
         Time("load", () => inner.LoadAsync(ns, key, cancellationToken));
 
-    public Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(
-        NamespacePolicy ns,
-        IReadOnlyCollection<string> keys,
-        CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(NamespacePolicy ns,
+        IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
         Time("load_many", () => inner.LoadManyAsync(ns, keys, cancellationToken));
 
-    public Task<StoreWriteOutcome> UpsertIfNewerAsync(
-        NamespacePolicy ns,
-        string key,
-        StoredRecord record,
+    public Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record,
         CancellationToken cancellationToken) =>
         Time("upsert", () => inner.UpsertIfNewerAsync(ns, key, record, cancellationToken));
 
-    public Task<StoreWriteOutcome> ReplaceIfVersionAsync(
-        NamespacePolicy ns,
-        string key,
-        StoredRecord record,
-        long expectedVersion,
-        CancellationToken cancellationToken) =>
+    public Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record,
+        long expectedVersion, CancellationToken cancellationToken) =>
         Time("replace", () => inner.ReplaceIfVersionAsync(ns, key, record, expectedVersion, cancellationToken));
 
-    public Task<bool> DeleteAsync(
-        NamespacePolicy ns,
-        string key,
-        long? expectedVersion,
+    public Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion,
         CancellationToken cancellationToken) =>
         Time("delete", () => inner.DeleteAsync(ns, key, expectedVersion, cancellationToken));
 
-    public Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(
-        NamespacePolicy ns,
-        IReadOnlyList<StoreMutation> mutations,
-        CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns,
+        IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken) =>
         Time("bulk_write", () => inner.ApplyBatchAsync(ns, mutations, cancellationToken));
 
     private async Task<T> Time<T>(string operation, Func<Task<T>> call)

@@ -59,10 +59,8 @@ internal sealed class MongoRecordStore : IRecordStore
         return document is null ? null : ToRecord(document);
     }
 
-    public async Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(
-        NamespacePolicy ns,
-        IReadOnlyCollection<string> keys,
-        CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(NamespacePolicy ns,
+        IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
         var ids = keys.Distinct(StringComparer.Ordinal).Select(key => ToId(ns, key));
         var filter = Builders<BsonDocument>.Filter.In("_id", ids);
@@ -77,10 +75,7 @@ internal sealed class MongoRecordStore : IRecordStore
         return result;
     }
 
-    public async Task<StoreWriteOutcome> UpsertIfNewerAsync(
-        NamespacePolicy ns,
-        string key,
-        StoredRecord record,
+    public async Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record,
         CancellationToken cancellationToken)
     {
         // Matches the key only while its stored version is older (or it was written by someone
@@ -107,10 +102,8 @@ internal sealed class MongoRecordStore : IRecordStore
         }
     }
 
-    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(
-        NamespacePolicy ns,
-        IReadOnlyList<StoreMutation> mutations,
-        CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns,
+        IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken)
     {
         var outcomes = new MutationOutcome[mutations.Count];
         var models = new List<WriteModel<BsonDocument>>(mutations.Count);
@@ -172,9 +165,7 @@ internal sealed class MongoRecordStore : IRecordStore
         return outcomes;
     }
 
-    private async Task<MutationOutcome> ApplyOneAsync(
-        NamespacePolicy ns,
-        WriteModel<BsonDocument> model,
+    private async Task<MutationOutcome> ApplyOneAsync(NamespacePolicy ns, WriteModel<BsonDocument> model,
         CancellationToken cancellationToken)
     {
         try
@@ -221,12 +212,8 @@ internal sealed class MongoRecordStore : IRecordStore
         error is { Category: ServerErrorCategory.DuplicateKey }
             && (error.Message is null || error.Message.Contains("index: _id_", StringComparison.Ordinal));
 
-    public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(
-        NamespacePolicy ns,
-        string key,
-        StoredRecord record,
-        long expectedVersion,
-        CancellationToken cancellationToken)
+    public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record,
+        long expectedVersion, CancellationToken cancellationToken)
     {
         var filter = Builders<BsonDocument>.Filter.And(
             IdFilter(ns, key),
@@ -240,10 +227,7 @@ internal sealed class MongoRecordStore : IRecordStore
         return result.MatchedCount == 1 ? StoreWriteOutcome.Applied : StoreWriteOutcome.PreconditionFailed;
     }
 
-    public async Task<bool> DeleteAsync(
-        NamespacePolicy ns,
-        string key,
-        long? expectedVersion,
+    public async Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion,
         CancellationToken cancellationToken)
     {
         var filter = expectedVersion is { } version

@@ -39,10 +39,8 @@ internal sealed class SqliteRecordStore : IRecordStore
         return found.TryGetValue(key, out var record) ? record : null;
     }
 
-    public async Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(
-        NamespacePolicy ns,
-        IReadOnlyCollection<string> keys,
-        CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, StoredRecord>> LoadManyAsync(NamespacePolicy ns,
+        IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, StoredRecord>(StringComparer.Ordinal);
         await using var connection = await OpenAsync(ns, cancellationToken).ConfigureAwait(false);
@@ -69,10 +67,7 @@ internal sealed class SqliteRecordStore : IRecordStore
         return result;
     }
 
-    public async Task<StoreWriteOutcome> UpsertIfNewerAsync(
-        NamespacePolicy ns,
-        string key,
-        StoredRecord record,
+    public async Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record,
         CancellationToken cancellationToken)
     {
         var changed = await ExecuteAsync(
@@ -90,12 +85,8 @@ internal sealed class SqliteRecordStore : IRecordStore
         return changed == 1 ? StoreWriteOutcome.Applied : StoreWriteOutcome.AlreadyNewer;
     }
 
-    public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(
-        NamespacePolicy ns,
-        string key,
-        StoredRecord record,
-        long expectedVersion,
-        CancellationToken cancellationToken)
+    public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record,
+        long expectedVersion, CancellationToken cancellationToken)
     {
         var changed = await ExecuteAsync(
             ns,
@@ -108,10 +99,7 @@ internal sealed class SqliteRecordStore : IRecordStore
         return changed == 1 ? StoreWriteOutcome.Applied : StoreWriteOutcome.PreconditionFailed;
     }
 
-    public async Task<bool> DeleteAsync(
-        NamespacePolicy ns,
-        string key,
-        long? expectedVersion,
+    public async Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion,
         CancellationToken cancellationToken)
     {
         var sql = expectedVersion is null
@@ -121,10 +109,8 @@ internal sealed class SqliteRecordStore : IRecordStore
             .ConfigureAwait(false) == 1;
     }
 
-    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(
-        NamespacePolicy ns,
-        IReadOnlyList<StoreMutation> mutations,
-        CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns,
+        IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken)
     {
         // SQLite is local and serialises writers anyway: one guarded statement per mutation.
         var outcomes = new MutationOutcome[mutations.Count];
@@ -155,13 +141,8 @@ internal sealed class SqliteRecordStore : IRecordStore
         return outcomes;
     }
 
-    private async Task<int> ExecuteAsync(
-        NamespacePolicy ns,
-        string sql,
-        string key,
-        StoredRecord? record,
-        long? expectedVersion,
-        CancellationToken cancellationToken)
+    private async Task<int> ExecuteAsync(NamespacePolicy ns, string sql, string key, StoredRecord? record,
+        long? expectedVersion, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(ns, cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();

@@ -14,9 +14,7 @@ internal sealed class CacheAsideStrategy(
     ICacheTier cache,
     ILogger<CacheAsideStrategy> logger) : IWriteStrategy
 {
-    public async Task<WriteResult> PutAsync(
-        NamespacePolicy ns,
-        WriteRequest request,
+    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request,
         CancellationToken cancellationToken)
     {
         var version = await writer.WriteAsync(ns, request, cancellationToken).ConfigureAwait(false);
@@ -24,10 +22,7 @@ internal sealed class CacheAsideStrategy(
         return new WriteResult(version, Persisted: true, Queued: false);
     }
 
-    public async Task<DeleteResult> DeleteAsync(
-        NamespacePolicy ns,
-        string key,
-        long? ifMatch,
+    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {
         var deleted = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);

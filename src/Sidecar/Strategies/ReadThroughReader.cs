@@ -191,11 +191,7 @@ internal sealed class ReadThroughReader(
         return null;
     }
 
-    private async Task TryFillAsync(
-        NamespacePolicy ns,
-        string key,
-        StoredRecord? record,
-        string leaseToken,
+    private async Task TryFillAsync(NamespacePolicy ns, string key, StoredRecord? record, string leaseToken,
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

@@ -15,9 +15,7 @@ internal sealed class SingleFlight<TKey, TResult>
     /// Runs <paramref name="load"/> unless a load for <paramref name="key"/> is already in flight;
     /// <c>Joined</c> says which.
     /// </summary>
-    public async Task<(TResult Result, bool Joined)> RunAsync(
-        TKey key,
-        Func<Task<TResult>> load,
+    public async Task<(TResult Result, bool Joined)> RunAsync(TKey key, Func<Task<TResult>> load,
         CancellationToken cancellationToken)
     {
         var mine = new Lazy<Task<TResult>>(load, LazyThreadSafetyMode.ExecutionAndPublication);

@@ -21,9 +21,7 @@ internal sealed class StrategyPipeline(
         CancellationToken cancellationToken) =>
         reader.ReadManyAsync(ns, keys, writes.ReadsPendingWrites, cancellationToken);
 
-    public async Task<WriteResult> PutAsync(
-        NamespacePolicy ns,
-        WriteRequest request,
+    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request,
         CancellationToken cancellationToken)
     {
         try

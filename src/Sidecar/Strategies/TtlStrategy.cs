@@ -17,9 +17,7 @@ internal sealed class TtlStrategy(
     TimeProvider time,
     ILogger<TtlStrategy> logger) : IWriteStrategy
 {
-    public async Task<WriteResult> PutAsync(
-        NamespacePolicy ns,
-        WriteRequest request,
+    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request,
         CancellationToken cancellationToken)
     {
         if (ns.HasStore)
@@ -39,10 +37,7 @@ internal sealed class TtlStrategy(
             : new WriteResult(result.Version, Persisted: true, Queued: false);
     }
 
-    public async Task<DeleteResult> DeleteAsync(
-        NamespacePolicy ns,
-        string key,
-        long? ifMatch,
+    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {
         if (ns.HasStore)

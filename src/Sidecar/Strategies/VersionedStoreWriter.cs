@@ -55,10 +55,7 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
         throw new SidecarUnavailableException($"Key '{request.Key}' is under too much write contention; retry.");
     }
 
-    public async Task<bool> DeleteAsync(
-        NamespacePolicy ns,
-        string key,
-        long? ifMatch,
+    public async Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {
         var deleted = await store.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);

@@ -29,9 +29,7 @@ internal sealed class WriteThroughStrategy(
     TimeProvider time,
     ILogger<WriteThroughStrategy> logger) : IWriteStrategy
 {
-    public async Task<WriteResult> PutAsync(
-        NamespacePolicy ns,
-        WriteRequest request,
+    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request,
         CancellationToken cancellationToken)
     {
         var version = await writer.WriteAsync(ns, request, cancellationToken).ConfigureAwait(false);
@@ -45,10 +43,7 @@ internal sealed class WriteThroughStrategy(
         return new WriteResult(version, Persisted: true, Queued: false);
     }
 
-    public async Task<DeleteResult> DeleteAsync(
-        NamespacePolicy ns,
-        string key,
-        long? ifMatch,
+    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {
         var deleted = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);

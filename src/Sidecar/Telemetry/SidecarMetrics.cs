@@ -101,8 +101,7 @@ internal sealed class SidecarMetrics
         _nearCacheClears.Add(1, new("namespace", ns), new("reason", reason));
 
     /// <summary>The near-cache hands over its per-namespace sizes when it is created.</summary>
-    public void ObserveNearCache(
-        Func<IEnumerable<Measurement<long>>> entries,
+    public void ObserveNearCache(Func<IEnumerable<Measurement<long>>> entries,
         Func<IEnumerable<Measurement<long>>> bytes)
     {
         _nearCacheEntries = entries;

@@ -26,11 +26,7 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
             cancellationToken);
 
     /// <summary>Redis <c>WAIT</c> on the shard that holds the key; returns how many replicas confirmed.</summary>
-    public Task<long> WaitForReplicasAsync(
-        NamespacePolicy ns,
-        string key,
-        int replicas,
-        TimeSpan timeout,
+    public Task<long> WaitForReplicasAsync(NamespacePolicy ns, string key, int replicas, TimeSpan timeout,
         CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             async db =>
@@ -62,12 +58,7 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     /// Reads entries for <paramref name="consumer"/>: new ones, or (<paramref name="ownPending"/>)
     /// those it already holds unacknowledged.
     /// </summary>
-    public Task<LogEntry[]> ReadAsync(
-        NamespacePolicy ns,
-        int partition,
-        string consumer,
-        bool ownPending,
-        int count,
+    public Task<LogEntry[]> ReadAsync(NamespacePolicy ns, int partition, string consumer, bool ownPending, int count,
         CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             db => RecreatingGroupAsync(db, ns, partition, async () =>
@@ -84,13 +75,8 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     /// Takes over entries another consumer has left unacknowledged for longer than
     /// <paramref name="minIdle"/> (a dead or stuck flusher).
     /// </summary>
-    public Task<LogEntry[]> ReclaimAsync(
-        NamespacePolicy ns,
-        int partition,
-        string consumer,
-        TimeSpan minIdle,
-        int count,
-        CancellationToken cancellationToken) =>
+    public Task<LogEntry[]> ReclaimAsync(NamespacePolicy ns, int partition, string consumer, TimeSpan minIdle,
+        int count, CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             db => RecreatingGroupAsync(db, ns, partition, async () =>
             {
@@ -116,12 +102,8 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     /// Clears the pending records whose flushed version is unchanged, releases the other claims,
     /// and acknowledges (then deletes) the given log entries.
     /// </summary>
-    public Task<long> CompleteAsync(
-        NamespacePolicy ns,
-        int partition,
-        string consumer,
-        IReadOnlyList<(string Key, string? FlushedVersion)> keys,
-        IReadOnlyList<RedisValue> ackIds,
+    public Task<long> CompleteAsync(NamespacePolicy ns, int partition, string consumer,
+        IReadOnlyList<(string Key, string? FlushedVersion)> keys, IReadOnlyList<RedisValue> ackIds,
         CancellationToken cancellationToken)
     {
         if (keys.Count == 0 && ackIds.Count == 0)
@@ -139,11 +121,7 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
         cache.InvalidateAsync(ns, key, cancellationToken);
 
     /// <summary>Parks a write the store keeps refusing; operators read and replay it (docs/write-behind.md).</summary>
-    public Task DeadLetterAsync(
-        NamespacePolicy ns,
-        PendingWrite write,
-        string error,
-        int attempts,
+    public Task DeadLetterAsync(NamespacePolicy ns, PendingWrite write, string error, int attempts,
         CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             db => db.StreamAddAsync(RedisKeyLayout.DeadLetter(ns),
@@ -161,8 +139,7 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     /// <summary>
     /// Unflushed writes in the namespace and the age of the oldest (from its stream id), summed over partitions.
     /// </summary>
-    public Task<(long Length, DateTimeOffset? Oldest)> BacklogAsync(
-        NamespacePolicy ns,
+    public Task<(long Length, DateTimeOffset? Oldest)> BacklogAsync(NamespacePolicy ns,
         CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             async db =>
@@ -190,10 +167,7 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
             },
             cancellationToken);
 
-    public Task<bool> RetireConsumerAsync(
-        NamespacePolicy ns,
-        int partition,
-        string consumer,
+    public Task<bool> RetireConsumerAsync(NamespacePolicy ns, int partition, string consumer,
         CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
             db => RetireConsumerScript.RunAsync(db, RedisKeyLayout.Log(ns, partition), Group, consumer),
@@ -204,10 +178,7 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     /// create it again and read nothing this round, instead of failing every round (and tripping the
     /// cache tier's circuit breaker) with NOGROUP.
     /// </summary>
-    private static async Task<LogEntry[]> RecreatingGroupAsync(
-        IDatabase db,
-        NamespacePolicy ns,
-        int partition,
+    private static async Task<LogEntry[]> RecreatingGroupAsync(IDatabase db, NamespacePolicy ns, int partition,
         Func<Task<LogEntry[]>> read)
     {
         try

@@ -25,9 +25,7 @@ internal sealed class WriteBehindStrategy(
 {
     public bool ReadsPendingWrites => true;
 
-    public async Task<WriteResult> PutAsync(
-        NamespacePolicy ns,
-        WriteRequest request,
+    public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request,
         CancellationToken cancellationToken)
     {
         var expiresAt = time.GetUtcNow() + EntryTtl.For(ns, request.Ttl);
@@ -50,10 +48,7 @@ internal sealed class WriteBehindStrategy(
         return new WriteResult(result.Value.Version, Persisted: false, Queued: true);
     }
 
-    public async Task<DeleteResult> DeleteAsync(
-        NamespacePolicy ns,
-        string key,
-        long? ifMatch,
+    public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {
         // A delete is a tombstone through the same log: it is flushed in version order with the
@@ -84,9 +79,7 @@ internal sealed class WriteBehindStrategy(
     }
 
     /// <summary>Returns null when Redis is down and the namespace degrades to write-through.</summary>
-    private async Task<EnqueueResult?> EnqueueAsync(
-        NamespacePolicy ns,
-        WriteBehindWrite write,
+    private async Task<EnqueueResult?> EnqueueAsync(NamespacePolicy ns, WriteBehindWrite write,
         CancellationToken cancellationToken)
     {
         if (lifetime.ApplicationStopping.IsCancellationRequested)

@@ -25,6 +25,8 @@ internal static class ContractMapping
         var response = new GetResponse
         {
             Found = result.Found,
+            // Also on a miss: a "not found" from a store that may lack pending writes is stale too.
+            Stale = result.Stale,
             Source = result.Source switch
             {
                 ReadSource.Cache or ReadSource.NearCache => ValueSource.Cache,
@@ -41,7 +43,6 @@ internal static class ContractMapping
         response.Value = UnsafeByteOperations.UnsafeWrap(result.Value);
         response.ContentType = result.ContentType;
         response.Etag = Versions.ToEtag(result.Version);
-        response.Stale = result.Stale;
         if (result.TtlRemaining is { } remaining)
         {
             response.TtlRemaining = Duration.FromTimeSpan(remaining);

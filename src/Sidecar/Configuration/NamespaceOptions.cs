@@ -50,7 +50,11 @@ public record NamespaceOptions
     [NotNegative]
     public TimeSpan StaleWindow { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>What a write-behind Put does when Redis is unreachable.</summary>
     public CacheDownBehavior OnCacheDown { get; init; } = CacheDownBehavior.Fail;
+
+    /// <summary>What a write-behind Get does when Redis is unreachable (reads never go back in time).</summary>
+    public CacheDownReadBehavior OnCacheDownRead { get; init; } = CacheDownReadBehavior.Fail;
 
     /// <summary>Number of Redis hash-tag partitions the namespace is spread over.</summary>
     [RequiresRestart]

@@ -37,8 +37,9 @@ internal sealed class ReadThroughReader(
         CancellationToken cancellationToken)
     {
         var leaseToken = ns.HasStore ? LeaseTokens.Next() : null;
-        var lookup = await LookupOrMissAsync(ns, key, leaseToken, readPending, cancellationToken).ConfigureAwait(false);
-        return await CompleteReadAsync(ns, key, lookup, leaseToken, readPending, cancellationToken)
+        var (lookup, cacheDown) = await LookupOrMissAsync(ns, key, leaseToken, readPending, cancellationToken)
+            .ConfigureAwait(false);
+        return await CompleteReadAsync(ns, key, lookup, leaseToken, readPending, cacheDown, cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -48,8 +49,9 @@ internal sealed class ReadThroughReader(
         // All lookups go out at once: StackExchange.Redis pipelines them on its connection(s),
         // so N keys cost about one round trip per shard, not N.
         var tokens = keys.Select(_ => ns.HasStore ? LeaseTokens.Next() : null).ToArray();
-        var lookups = await Task.WhenAll(keys.Select((key, i) => LookupOrMissAsync(ns, key, tokens[i], readPending,
+        var answers = await Task.WhenAll(keys.Select((key, i) => LookupOrMissAsync(ns, key, tokens[i], readPending,
             cancellationToken))).ConfigureAwait(false);
+        var lookups = answers.Select(answer => answer.Lookup).ToArray();
         var results = new ReadResult[keys.Count];
         var misses = new List<int>();
         for (var i = 0; i < keys.Count; i++)
@@ -98,13 +100,13 @@ internal sealed class ReadThroughReader(
                 await TryFillAsync(ns, keys[i], record, tokens[i]!, cancellationToken).ConfigureAwait(false);
             }
 
-            results[i] = FromRecord(record);
+            results[i] = FromRecord(record, stale: answers[i].CacheDown && readPending);
         })).ConfigureAwait(false);
         return results;
     }
 
     private async Task<ReadResult> CompleteReadAsync(NamespacePolicy ns, string key, CacheLookup lookup,
-        string? leaseToken, bool readPending, CancellationToken cancellationToken)
+        string? leaseToken, bool readPending, bool cacheDown, CancellationToken cancellationToken)
     {
         if (lookup.State is LookupState.Hit or LookupState.Pending)
         {
@@ -147,27 +149,44 @@ internal sealed class ReadThroughReader(
             await TryFillAsync(ns, key, record, leaseToken!, cancellationToken).ConfigureAwait(false);
         }
 
-        return FromRecord(record);
+        // Without Redis, a write-behind namespace's store may lack acknowledged pending writes.
+        return FromRecord(record, stale: cacheDown && readPending);
     }
 
-    private async Task<CacheLookup> LookupOrMissAsync(NamespacePolicy ns, string key, string? leaseToken,
-        bool readPending, CancellationToken cancellationToken)
+    /// <summary>
+    /// The cache's answer, or a miss when the cache tier is down (<c>CacheDown</c>) and the store may
+    /// answer instead. A pure cache has nothing to fall back to. A namespace whose acknowledged writes
+    /// may not be in the store yet (<paramref name="readPending"/>: write-behind) does not fall back
+    /// either, unless it opts in with <see cref="CacheDownReadBehavior.ServeStale"/>: an answer from
+    /// such a store could be older than a write the caller made or a value it read (reads never go back
+    /// in time, DESIGN §4).
+    /// </summary>
+    private async Task<(CacheLookup Lookup, bool CacheDown)> LookupOrMissAsync(NamespacePolicy ns, string key,
+        string? leaseToken, bool readPending, CancellationToken cancellationToken)
     {
         try
         {
-            return await cache.LookupAsync(ns, key, leaseToken, readPending, cancellationToken).ConfigureAwait(false);
+            var lookup = await cache.LookupAsync(ns, key, leaseToken, readPending, cancellationToken)
+                .ConfigureAwait(false);
+            return (lookup, false);
         }
         catch (CacheUnavailableException ex)
         {
             if (!ns.HasStore)
             {
-                // A pure cache has nothing to fall back to.
                 throw new SidecarUnavailableException(
                     $"The cache tier is unavailable and namespace '{ns.Name}' has no store.", ex);
             }
 
+            if (readPending && ns.OnCacheDownRead == CacheDownReadBehavior.Fail)
+            {
+                throw new SidecarUnavailableException(
+                    $"The cache tier is unavailable; namespace '{ns.Name}' is write-behind, so its store may lack "
+                    + "acknowledged writes and is not read instead (OnCacheDownRead: Fail).", ex);
+            }
+
             SidecarLog.CacheFallback(logger, ns.Name, ex.Message);
-            return new CacheLookup(LookupState.Miss, null, LeaseState.NotRequested);
+            return (new CacheLookup(LookupState.Miss, null, LeaseState.NotRequested), true);
         }
     }
 
@@ -180,7 +199,7 @@ internal sealed class ReadThroughReader(
         {
             await Task.Delay(FillPollInterval, cancellationToken).ConfigureAwait(false);
             waited += FillPollInterval;
-            var lookup = await LookupOrMissAsync(ns, key, leaseToken: null, readPending, cancellationToken)
+            var (lookup, _) = await LookupOrMissAsync(ns, key, leaseToken: null, readPending, cancellationToken)
                 .ConfigureAwait(false);
             if (lookup.State is LookupState.Hit or LookupState.Pending)
             {
@@ -259,7 +278,7 @@ internal sealed class ReadThroughReader(
             remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
     }
 
-    private static ReadResult FromRecord(StoredRecord? record) => record is null
-        ? ReadResult.NotFound(ReadSource.Store)
-        : new ReadResult(true, record.Value, record.ContentType, record.Version, ReadSource.Store, false, null);
+    private static ReadResult FromRecord(StoredRecord? record, bool stale) => record is null
+        ? ReadResult.NotFound(ReadSource.Store) with { Stale = stale }
+        : new ReadResult(true, record.Value, record.ContentType, record.Version, ReadSource.Store, stale, null);
 }

@@ -87,6 +87,7 @@ internal static class TestNamespaces
         [$"Sidecar:Namespaces:{WbDegrading}:Strategy"] = "WriteBehind",
         [$"Sidecar:Namespaces:{WbDegrading}:Collection"] = "wb_items",
         [$"Sidecar:Namespaces:{WbDegrading}:OnCacheDown"] = "WriteThrough",
+        [$"Sidecar:Namespaces:{WbDegrading}:OnCacheDownRead"] = "ServeStale",
         [$"Sidecar:Namespaces:{WbDegrading}:WriteBehind:FlushInterval"] = "00:00:01",
 
         [$"Sidecar:Namespaces:{NearCached}:Strategy"] = "CacheAside",

@@ -1,10 +1,11 @@
-using CacheSidecar.Redis;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using CacheSidecar.CacheTier;
 using CacheSidecar.Configuration;
+using CacheSidecar.Contracts.V1;
+using CacheSidecar.Redis;
 using CacheSidecar.Testing.Redis;
 using CacheSidecar.Tests.Infrastructure;
 using Grpc.Core;
@@ -41,6 +42,48 @@ public sealed class WriteBehindOperationsTests(RedisSingleFixture redis, RedisCl
         Assert.False(degraded.Queued);
         var stored = await StoreProbe.LoadAsync(host, WbDegrading, key);
         Assert.Equal("2", stored!.Value.Span.ToArray().AsUtf8());
+    }
+
+    [Fact]
+    public async Task With_redis_down_a_write_behind_get_fails_unavailable_instead_of_reading_a_store_that_may_be_behind()
+    {
+        // DESIGN §4, reads never go back in time: the store may lack acknowledged writes still
+        // pending in Redis, so by default a write-behind read does not fall back to it.
+        await using var host = SidecarHost.Start($"127.0.0.1:{UnusedPort()}", mongo.ConnectionString);
+        var key = UniqueKey();
+
+        var get = await Assert.ThrowsAsync<RpcException>(() => host.Client.GetAsync(Wb, key));
+        Assert.Equal(StatusCode.Unavailable, get.StatusCode);
+        Assert.Contains("OnCacheDownRead: Fail", get.Status.Detail, StringComparison.Ordinal);
+        var batch = await Assert.ThrowsAsync<RpcException>(async () =>
+            await host.Client.BatchGetAsync(new BatchGetRequest { Namespace = Wb, Keys = { key, UniqueKey() } }));
+        Assert.Equal(StatusCode.Unavailable, batch.StatusCode);
+
+        // Other strategies still read the store, which holds every acknowledged write.
+        await host.Client.PutJsonAsync(CacheAside, key, "1");
+        var fallback = await host.Client.GetAsync(CacheAside, key);
+        Assert.Equal("1", fallback.Text());
+        Assert.Equal(ValueSource.Store, fallback.Source);
+        Assert.False(fallback.Stale);
+    }
+
+    [Fact]
+    public async Task With_redis_down_a_write_behind_namespace_that_opts_in_serves_the_store_marked_stale()
+    {
+        await using var host = SidecarHost.Start($"127.0.0.1:{UnusedPort()}", mongo.ConnectionString);
+        var key = UniqueKey();
+        await host.Client.PutJsonAsync(WbDegrading, key, "2"); // degrades to write-through: in the store
+
+        var read = await host.Client.GetAsync(WbDegrading, key);
+        Assert.True(read.Found);
+        Assert.Equal("2", read.Text());
+        Assert.Equal(ValueSource.Store, read.Source);
+        Assert.True(read.Stale);
+
+        var missing = UniqueKey();
+        var batch = await host.Client.BatchGetAsync(new BatchGetRequest { Namespace = WbDegrading, Keys = { key, missing } });
+        Assert.Equal(["2"], batch.Items.Where(i => i.Result.Found).Select(i => i.Result.Text()));
+        Assert.All(batch.Items, item => Assert.True(item.Result.Stale));
     }
 
     [Fact]

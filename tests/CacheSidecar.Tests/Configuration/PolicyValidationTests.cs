@@ -80,6 +80,21 @@ public sealed class PolicyValidationTests
         Assert.Equal(TimeSpan.FromSeconds(1), policy.NearCache.ResyncInterval);
     }
 
+    [Theory]
+    [InlineData("CircuitFailureRatio", "0", "Sidecar:Redis:CircuitFailureRatio must be greater than 0 and at most 1")]
+    [InlineData("CircuitFailureRatio", "1.5", "Sidecar:Redis:CircuitFailureRatio must be greater than 0 and at most 1")]
+    [InlineData("CircuitMinimumThroughput", "1", "Sidecar:Redis:CircuitMinimumThroughput must be between 2 and")]
+    [InlineData("CircuitSamplingDuration", "00:00:00.100", "Sidecar:Redis:CircuitSamplingDuration must be at least")]
+    [InlineData("CircuitBreakDuration", "00:00:00.100", "Sidecar:Redis:CircuitBreakDuration must be at least")]
+    public void A_circuit_breaker_threshold_polly_would_reject_refuses_to_start_naming_the_field(
+        string field, string value, string expectedMessage)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings =>
+            settings[$"Sidecar:Redis:{field}"] = value));
+
+        Assert.Contains(error.Failures, failure => failure.StartsWith(expectedMessage, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_redis_key_prefix_that_could_break_the_key_layout_is_refused()
     {

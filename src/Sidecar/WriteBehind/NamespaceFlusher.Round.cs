@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using CacheSidecar.Configuration;
 using CacheSidecar.Core;
 using CacheSidecar.Logging;
 using CacheSidecar.Store;
-using CacheSidecar.Strategies;
-using Polly;
-using Polly.Retry;
 using StackExchange.Redis;
 
 namespace CacheSidecar.WriteBehind;

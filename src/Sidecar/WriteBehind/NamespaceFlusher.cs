@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CacheSidecar.Configuration;
 using CacheSidecar.Core;
 using CacheSidecar.Logging;

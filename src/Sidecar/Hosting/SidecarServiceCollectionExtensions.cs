@@ -2,6 +2,7 @@ using CacheSidecar.Api;
 using CacheSidecar.Configuration;
 using CacheSidecar.Store;
 using CacheSidecar.Telemetry;
+using CacheSidecar.WriteBehind;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,8 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton(mode);
         services.TryAddSingleton<NamespaceRegistry>();
         services.TryAddSingleton<SidecarMetrics>();
+        // Both modes: the write-behind backlog health check reads it (it stays empty when embedded).
+        services.TryAddSingleton<WriteBehindMetrics>();
 
         services.AddRecordStore(mode);
         if (mode.UsesRedis)

@@ -26,7 +26,6 @@ internal static class TierRegistrations
         services.TryAddSingleton<IInvalidationBroadcast>(sp => sp.GetRequiredService<NearCacheBus>());
         services.AddHostedService<NearCacheSynchronizer>();
 
-        services.TryAddSingleton<WriteBehindMetrics>();
         services.TryAddSingleton<RedisWriteBehindLog>();
         services.TryAddKeyedSingleton<IWriteStrategy, WriteBehindStrategy>(CacheStrategy.WriteBehind);
         services.AddHostedService<WriteBehindFlusher>();
@@ -40,7 +39,6 @@ internal static class TierRegistrations
 
         // The in-process tier cannot hold acknowledged writes across a crash: write-behind
         // namespaces run as write-through, and StartupReporter says so for each.
-        services.TryAddSingleton<WriteBehindMetrics>();
         services.TryAddKeyedSingleton<IWriteStrategy>(
             CacheStrategy.WriteBehind,
             (sp, _) => sp.GetRequiredKeyedService<IWriteStrategy>(CacheStrategy.WriteThrough));

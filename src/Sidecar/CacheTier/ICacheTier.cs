@@ -50,19 +50,6 @@ internal interface ICacheTier
         long? ifMatch,
         CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Sets <paramref name="entry"/> (read from the store just now) if the cache holds the tombstone
-    /// at <paramref name="tombstoneVersion"/> or an older value: used when the store turns out to
-    /// hold a value that tombstone wrongly hides. Replacing rather than dropping the tombstone keeps
-    /// a late set of an even older version from landing in the emptied entry.
-    /// </summary>
-    Task<bool> ReplaceTombstoneAsync(
-        NamespacePolicy ns,
-        string key,
-        long tombstoneVersion,
-        CacheEntry entry,
-        CancellationToken cancellationToken);
-
     /// <summary>Drops an entry and kills its fill lease. Returns whether an entry existed.</summary>
     Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);
 

@@ -160,32 +160,6 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<bool> ReplaceTombstoneAsync(NamespacePolicy ns, string key, long tombstoneVersion, CacheEntry entry,
-        CancellationToken cancellationToken)
-    {
-        var id = (ns.Name, key);
-        lock (Stripe(id))
-        {
-            var now = _time.GetUtcNow();
-            var generation = Generation(ns, key);
-            if (!_entries.TryGetValue(id, out var current) || current.Generation != generation)
-            {
-                return Task.FromResult(false);
-            }
-
-            var hidden = current.Entry.IsNegative && current.Entry.Version == tombstoneVersion;
-            var older = !current.Entry.IsNegative && current.Entry.Version < entry.Version;
-            if (!hidden && !older)
-            {
-                return Task.FromResult(false);
-            }
-
-            _leases.TryRemove(id, out _);
-            Store(ns, id, entry, generation, now);
-            return Task.FromResult(true);
-        }
-    }
-
     public Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);

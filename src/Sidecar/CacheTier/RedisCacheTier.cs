@@ -115,15 +115,6 @@ internal sealed class RedisCacheTier : ICacheTier
             db => DeleteIfMatchScript.RunAsync(db, RedisKeyLayout.For(ns, key), ifMatch),
             cancellationToken);
 
-    public Task<bool> ReplaceTombstoneAsync(NamespacePolicy ns, string key, long tombstoneVersion, CacheEntry entry,
-        CancellationToken cancellationToken) =>
-        RunInvalidating(
-            ns,
-            key,
-            db => ReplaceTombstoneScript.RunAsync(
-                db, RedisKeyLayout.For(ns, key), tombstoneVersion, entry, PhysicalTtlMs(ns, entry)),
-            cancellationToken);
-
     public Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
         RunInvalidating(
             ns,

@@ -35,6 +35,14 @@ public record NamespaceOptions
     [Between(1, 64 * 1024 * 1024)]
     public int MaxValueBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// How long the store keeps a deleted key's tombstone (its version) before purging it. Any write
+    /// that took its version before the delete must reach the store within this time or it could
+    /// land after the purge; see docs/decisions/0013-versioned-tombstones.md for why a day is ample.
+    /// </summary>
+    [AtLeast("00:01:00")]
+    public TimeSpan TombstoneRetention { get; init; } = TimeSpan.FromDays(1);
+
     /// <summary>The MongoDB collection (or SQLite table) behind the namespace; none makes it a pure cache.</summary>
     [RequiresRestart]
     public string? Collection { get; init; }

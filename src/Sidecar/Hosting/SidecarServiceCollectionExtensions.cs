@@ -40,6 +40,7 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<WriteBehindMetrics>();
 
         services.AddRecordStore(mode);
+        services.AddHostedService<TombstoneSweeper>();
         if (mode.UsesRedis)
         {
             services.AddRedisTier();

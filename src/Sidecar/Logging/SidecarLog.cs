@@ -234,4 +234,17 @@ internal static partial class SidecarLog
         Message = "Near-cache {Namespace}: ignored, the L1 only runs in front of Redis "
             + "(this instance uses the embedded in-process cache)")]
     public static partial void NearCacheIgnored(ILogger logger, string @namespace);
+
+    [LoggerMessage(
+        EventId = 47,
+        Level = LogLevel.Warning,
+        Message = "Store collection {Collection}: the TTL index that purges delete tombstones could not be "
+            + "created ({Reason}); deletes still work, but tombstones stay until removed by hand")]
+    public static partial void TombstoneIndexRefused(ILogger logger, string collection, string reason);
+
+    [LoggerMessage(
+        EventId = 48,
+        Level = LogLevel.Warning,
+        Message = "Purging delete tombstones failed ({Reason}); retrying in {Interval}")]
+    public static partial void TombstonePurgeFailed(ILogger logger, string reason, TimeSpan interval);
 }

@@ -6,7 +6,9 @@ namespace CacheSidecar.Store;
 /// <summary>
 /// The system of record behind a namespace (MongoDB, or SQLite in the embedded default).
 /// Every write is guarded by the key's version so that no write can regress a newer one,
-/// and every operation targets one key by its id.
+/// and every operation targets one key by its id. A delete leaves a tombstone holding its
+/// version (purged after the namespace's <c>TombstoneRetention</c>), so versions stay monotonic
+/// across deletes; loads treat tombstones as absent.
 /// </summary>
 internal interface IRecordStore
 {
@@ -20,6 +22,9 @@ internal interface IRecordStore
         NamespacePolicy ns,
         IReadOnlyCollection<string> keys,
         CancellationToken cancellationToken);
+
+    /// <summary>The version of the key's value or tombstone; null when the store has neither.</summary>
+    Task<long?> LoadVersionAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);
 
     /// <summary>Writes <paramref name="record"/> unless the store holds a version at or above it.</summary>
     Task<StoreWriteOutcome> UpsertIfNewerAsync(
@@ -37,12 +42,19 @@ internal interface IRecordStore
         CancellationToken cancellationToken);
 
     /// <summary>
-    /// Deletes the key (only at <paramref name="expectedVersion"/> when given). Returns whether a value was removed.
+    /// Replaces the key with a tombstone at <paramref name="tombstoneVersion"/>: only while the live
+    /// value is at <paramref name="expectedVersion"/> when given (if-match), else unless the store
+    /// holds that version or a newer one. A missing key gets its tombstone too.
     /// </summary>
-    Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion, CancellationToken cancellationToken);
+    Task<DeleteOutcome> DeleteAsync(
+        NamespacePolicy ns,
+        string key,
+        long tombstoneVersion,
+        long? expectedVersion,
+        CancellationToken cancellationToken);
 
     /// <summary>
-    /// Applies version-guarded writes and deletes in as few round trips as the store allows,
+    /// Applies version-guarded writes and deletes (tombstones) in as few round trips as the store allows,
     /// unordered: one refused document does not stop the others. Returns one outcome per
     /// mutation, in order. Throws <see cref="StoreUnavailableException"/> when the batch as a
     /// whole could not be applied (nothing can be assumed written).
@@ -51,4 +63,10 @@ internal interface IRecordStore
         NamespacePolicy ns,
         IReadOnlyList<StoreMutation> mutations,
         CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes tombstones past their purge time and returns how many; a store that expires them
+    /// itself (MongoDB's TTL index) returns 0. Called by <see cref="TombstoneSweeper"/>.
+    /// </summary>
+    Task<int> PurgeTombstonesAsync(CancellationToken cancellationToken);
 }

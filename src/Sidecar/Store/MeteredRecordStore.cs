@@ -24,13 +24,19 @@ internal sealed class MeteredRecordStore(IRecordStore inner, SidecarMetrics metr
         long expectedVersion, CancellationToken cancellationToken) =>
         Time("replace", () => inner.ReplaceIfVersionAsync(ns, key, record, expectedVersion, cancellationToken));
 
-    public Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion,
-        CancellationToken cancellationToken) =>
-        Time("delete", () => inner.DeleteAsync(ns, key, expectedVersion, cancellationToken));
+    public Task<long?> LoadVersionAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
+        Time("load_version", () => inner.LoadVersionAsync(ns, key, cancellationToken));
+
+    public Task<DeleteOutcome> DeleteAsync(NamespacePolicy ns, string key, long tombstoneVersion,
+        long? expectedVersion, CancellationToken cancellationToken) =>
+        Time("delete", () => inner.DeleteAsync(ns, key, tombstoneVersion, expectedVersion, cancellationToken));
 
     public Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns,
         IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken) =>
         Time("bulk_write", () => inner.ApplyBatchAsync(ns, mutations, cancellationToken));
+
+    public Task<int> PurgeTombstonesAsync(CancellationToken cancellationToken) =>
+        Time("purge_tombstones", () => inner.PurgeTombstonesAsync(cancellationToken));
 
     private async Task<T> Time<T>(string operation, Func<Task<T>> call)
     {

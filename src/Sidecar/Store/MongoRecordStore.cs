@@ -2,37 +2,36 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using CacheSidecar.Configuration;
 using CacheSidecar.Core;
+using CacheSidecar.Logging;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using static CacheSidecar.Store.MongoDocumentLayout;
 
 namespace CacheSidecar.Store;
 
 /// <summary>
-/// The MongoDB store. Document layout (see docs/architecture.md):
-/// <code>
-/// { _id: key,                        // string, or ObjectId when the namespace says so
-///   ...fields of a JSON object...,   // _cs.enc = "document": the value *is* the document
-///   value: any BSON value,           // _cs.enc = "value": JSON that is not a plain object
-///   data: BinData,                   // _cs.enc = "binary": any other content type
-///   _cs: { v: long, ct: string, enc: string } }   // the sidecar's reserved metadata
-/// </code>
+/// The MongoDB store; the document layout, tombstones included, is <see cref="MongoDocumentLayout"/>.
 /// Every operation targets one <c>_id</c> (or an <c>$in</c> of ids), so it routes to one shard.
 /// </summary>
 internal sealed class MongoRecordStore : IRecordStore
 {
-    private const string MetaField = "_cs";
-    private const string VersionPath = "_cs.v";
-    private const string EncDocument = "document";
-    private const string EncValue = "value";
-    private const string EncBinary = "binary";
+    private const string PurgeIndexName = "cachesidecar_tombstone_purge";
 
     private readonly IMongoDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MongoRecordStore> _logger;
     private readonly ConcurrentDictionary<string, IMongoCollection<BsonDocument>> _collections =
         new(StringComparer.Ordinal);
 
-    public MongoRecordStore(IOptions<SidecarOptions> options)
+    /// <summary>Collections whose purge index exists (or was refused: asking again would not help).</summary>
+    private readonly ConcurrentDictionary<string, bool> _purgeIndexChecked = new(StringComparer.Ordinal);
+
+    public MongoRecordStore(IOptions<SidecarOptions> options, TimeProvider time, ILogger<MongoRecordStore> logger)
     {
+        _time = time;
+        _logger = logger;
         var mongo = options.Value.Mongo;
         var settings = MongoClientSettings.FromConnectionString(mongo.ConnectionString);
         if (!mongo.ConnectionString!.Contains("serverSelectionTimeoutMS", StringComparison.OrdinalIgnoreCase))
@@ -54,7 +53,7 @@ internal sealed class MongoRecordStore : IRecordStore
     public async Task<StoredRecord?> LoadAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
     {
         var document = await Guard(() =>
-                Collection(ns).Find(IdFilter(ns, key)).Limit(1).FirstOrDefaultAsync(cancellationToken))
+                Collection(ns).Find(LiveFilter(IdFilter(ns, key))).Limit(1).FirstOrDefaultAsync(cancellationToken))
             .ConfigureAwait(false);
         return document is null ? null : ToRecord(document);
     }
@@ -63,7 +62,7 @@ internal sealed class MongoRecordStore : IRecordStore
         IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
         var ids = keys.Distinct(StringComparer.Ordinal).Select(key => ToId(ns, key));
-        var filter = Builders<BsonDocument>.Filter.In("_id", ids);
+        var filter = LiveFilter(Builders<BsonDocument>.Filter.In("_id", ids));
         var documents = await Guard(() => Collection(ns).Find(filter).ToListAsync(cancellationToken))
             .ConfigureAwait(false);
         var result = new Dictionary<string, StoredRecord>(documents.Count, StringComparer.Ordinal);
@@ -75,17 +74,24 @@ internal sealed class MongoRecordStore : IRecordStore
         return result;
     }
 
+    public async Task<long?> LoadVersionAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    {
+        var document = await Guard(() => Collection(ns)
+                .Find(IdFilter(ns, key))
+                .Project(Builders<BsonDocument>.Projection.Include(MetaField))
+                .Limit(1)
+                .FirstOrDefaultAsync(cancellationToken))
+            .ConfigureAwait(false);
+        return document is null ? null : VersionOf(document);
+    }
+
     public async Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record,
         CancellationToken cancellationToken)
     {
         // Matches the key only while its stored version is older (or it was written by someone
         // else and has no version). If a newer version exists the filter misses, the upsert tries
         // to insert the same _id and fails with a duplicate-key error: "already newer".
-        var filter = Builders<BsonDocument>.Filter.And(
-            IdFilter(ns, key),
-            Builders<BsonDocument>.Filter.Or(
-                Builders<BsonDocument>.Filter.Lt(VersionPath, record.Version),
-                Builders<BsonDocument>.Filter.Exists(VersionPath, exists: false)));
+        var filter = OlderThan(ns, key, record.Version);
         try
         {
             await Guard(() => Collection(ns).ReplaceOneAsync(
@@ -125,6 +131,11 @@ internal sealed class MongoRecordStore : IRecordStore
         if (models.Count == 0)
         {
             return outcomes;
+        }
+
+        if (mutations.Any(mutation => mutation.Record is null))
+        {
+            await EnsurePurgeIndexAsync(ns, cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -190,17 +201,16 @@ internal sealed class MongoRecordStore : IRecordStore
         }
     }
 
-    /// <summary>A write-behind write: a guarded upsert, or a delete that only removes an older version.</summary>
-    private static WriteModel<BsonDocument> ToModel(NamespacePolicy ns, StoreMutation mutation)
+    /// <summary>A write-behind write: a guarded upsert of the value, or of a tombstone for a delete.</summary>
+    private WriteModel<BsonDocument> ToModel(NamespacePolicy ns, StoreMutation mutation)
     {
-        var olderOnly = Builders<BsonDocument>.Filter.And(
-            IdFilter(ns, mutation.Key),
-            Builders<BsonDocument>.Filter.Or(
-                Builders<BsonDocument>.Filter.Lt(VersionPath, mutation.Version),
-                Builders<BsonDocument>.Filter.Exists(VersionPath, exists: false)));
-        return mutation.Record is { } record
-            ? new ReplaceOneModel<BsonDocument>(olderOnly, ToDocument(ns, mutation.Key, record)) { IsUpsert = true }
-            : new DeleteOneModel<BsonDocument>(olderOnly);
+        var replacement = mutation.Record is { } record
+            ? ToDocument(ns, mutation.Key, record)
+            : Tombstone(ns, mutation.Key, mutation.Version, PurgeAt(ns));
+        return new ReplaceOneModel<BsonDocument>(OlderThan(ns, mutation.Key, mutation.Version), replacement)
+        {
+            IsUpsert = true,
+        };
     }
 
     /// <summary>
@@ -209,14 +219,16 @@ internal sealed class MongoRecordStore : IRecordStore
     /// never to be mistaken for success.
     /// </summary>
     private static bool IsIdDuplicate(WriteError? error) =>
-        error is { Category: ServerErrorCategory.DuplicateKey }
-            && (error.Message is null || error.Message.Contains("index: _id_", StringComparison.Ordinal));
+        error is { Category: ServerErrorCategory.DuplicateKey } && IsIdDuplicate(error.Message);
+
+    private static bool IsIdDuplicate(string? message) =>
+        message is null || message.Contains("index: _id_", StringComparison.Ordinal);
 
     public async Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record,
         long expectedVersion, CancellationToken cancellationToken)
     {
         var filter = Builders<BsonDocument>.Filter.And(
-            IdFilter(ns, key),
+            LiveFilter(IdFilter(ns, key)),
             Builders<BsonDocument>.Filter.Eq(VersionPath, expectedVersion));
         var result = await Guard(() => Collection(ns).ReplaceOneAsync(
                 filter,
@@ -227,121 +239,90 @@ internal sealed class MongoRecordStore : IRecordStore
         return result.MatchedCount == 1 ? StoreWriteOutcome.Applied : StoreWriteOutcome.PreconditionFailed;
     }
 
-    public async Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion,
-        CancellationToken cancellationToken)
+    public async Task<DeleteOutcome> DeleteAsync(NamespacePolicy ns, string key, long tombstoneVersion,
+        long? expectedVersion, CancellationToken cancellationToken)
     {
-        var filter = expectedVersion is { } version
+        await EnsurePurgeIndexAsync(ns, cancellationToken).ConfigureAwait(false);
+        var tombstone = Tombstone(ns, key, tombstoneVersion, PurgeAt(ns));
+        var filter = expectedVersion is { } expected
             ? Builders<BsonDocument>.Filter.And(
-                IdFilter(ns, key),
-                Builders<BsonDocument>.Filter.Eq(VersionPath, version))
-            : IdFilter(ns, key);
-        var result = await Guard(() => Collection(ns).DeleteOneAsync(filter, cancellationToken)).ConfigureAwait(false);
-        return result.DeletedCount == 1;
+                LiveFilter(IdFilter(ns, key)),
+                Builders<BsonDocument>.Filter.Eq(VersionPath, expected))
+            : OlderThan(ns, key, tombstoneVersion);
+        var options = new FindOneAndReplaceOptions<BsonDocument>
+        {
+            // Without if-match a missing key still gets its tombstone: a late older write must find it.
+            IsUpsert = expectedVersion is null,
+            ReturnDocument = ReturnDocument.Before,
+        };
+        try
+        {
+            var before = await Guard(() => Collection(ns).FindOneAndReplaceAsync(
+                    filter, tombstone, options, cancellationToken))
+                .ConfigureAwait(false);
+            return (before, expectedVersion) switch
+            {
+                (null, not null) => DeleteOutcome.PreconditionFailed,
+                (null, null) => DeleteOutcome.WasAbsent,
+                _ when IsTombstone(before) => DeleteOutcome.WasAbsent,
+                _ => DeleteOutcome.Removed,
+            };
+        }
+        catch (MongoCommandException ex) when (ex.Code == 11000 && IsIdDuplicate(ex.Message))
+        {
+            return DeleteOutcome.AlreadyNewer;
+        }
     }
+
+    /// <summary>MongoDB purges tombstones itself, through the TTL index on <c>_cs.purgeAt</c>.</summary>
+    public Task<int> PurgeTombstonesAsync(CancellationToken cancellationToken) => Task.FromResult(0);
+
+    /// <summary>
+    /// The TTL index that purges tombstones, created on a collection's first delete. A refusal (no
+    /// createIndex permission, a clashing index) is logged once: deletes still work, tombstones stay.
+    /// </summary>
+    private async Task EnsurePurgeIndexAsync(NamespacePolicy ns, CancellationToken cancellationToken)
+    {
+        if (_purgeIndexChecked.ContainsKey(ns.Collection!))
+        {
+            return;
+        }
+
+        var index = new CreateIndexModel<BsonDocument>(
+            Builders<BsonDocument>.IndexKeys.Ascending(PurgeAtPath),
+            new CreateIndexOptions { Name = PurgeIndexName, ExpireAfter = TimeSpan.Zero });
+        try
+        {
+            await Guard(() => Collection(ns).Indexes.CreateOneAsync(index, cancellationToken: cancellationToken))
+                .ConfigureAwait(false);
+        }
+        catch (MongoCommandException ex)
+        {
+            SidecarLog.TombstoneIndexRefused(_logger, ns.Collection!, ex.Message);
+        }
+
+        _purgeIndexChecked[ns.Collection!] = true;
+    }
+
+    private DateTimeOffset PurgeAt(NamespacePolicy ns) => _time.GetUtcNow() + ns.TombstoneRetention;
+
+    /// <summary>Matches the key while its stored version (value or tombstone) is older, or it has none.</summary>
+    private static FilterDefinition<BsonDocument> OlderThan(NamespacePolicy ns, string key, long version) =>
+        Builders<BsonDocument>.Filter.And(
+            IdFilter(ns, key),
+            Builders<BsonDocument>.Filter.Or(
+                Builders<BsonDocument>.Filter.Lt(VersionPath, version),
+                Builders<BsonDocument>.Filter.Exists(VersionPath, exists: false)));
+
+    /// <summary>Restricts a filter to values: tombstones read as absent.</summary>
+    private static FilterDefinition<BsonDocument> LiveFilter(FilterDefinition<BsonDocument> filter) =>
+        Builders<BsonDocument>.Filter.And(filter, Builders<BsonDocument>.Filter.Ne(DeletedPath, true));
 
     private IMongoCollection<BsonDocument> Collection(NamespacePolicy ns) =>
         _collections.GetOrAdd(ns.Collection!, name => _database.GetCollection<BsonDocument>(name));
 
     private static FilterDefinition<BsonDocument> IdFilter(NamespacePolicy ns, string key) =>
         Builders<BsonDocument>.Filter.Eq("_id", ToId(ns, key));
-
-    private static BsonValue ToId(NamespacePolicy ns, string key) =>
-        ns.IdType == IdType.ObjectId ? ObjectId.Parse(key) : new BsonString(key);
-
-    private static string FromId(BsonValue id) => id.IsObjectId ? id.AsObjectId.ToString() : id.ToString()!;
-
-    internal static BsonDocument ToDocument(NamespacePolicy ns, string key, StoredRecord record)
-    {
-        var meta = new BsonDocument { { "v", record.Version }, { "ct", record.ContentType } };
-        var document = new BsonDocument { { "_id", ToId(ns, key) } };
-        if (ContentTypes.IsJson(record.ContentType))
-        {
-            using var json = JsonDocument.Parse(record.Value);
-            if (json.RootElement.ValueKind == JsonValueKind.Object && CanBeTopLevel(json.RootElement))
-            {
-                meta.Add("enc", EncDocument);
-                foreach (var element in JsonBson.ToDocument(json.RootElement))
-                {
-                    document.Add(element);
-                }
-            }
-            else
-            {
-                meta.Add("enc", EncValue);
-                document.Add("value", JsonBson.ToBson(json.RootElement));
-            }
-        }
-        else
-        {
-            meta.Add("enc", EncBinary);
-            document.Add("data", new BsonBinaryData(record.Value.ToArray()));
-        }
-
-        document.Add(MetaField, meta);
-        return document;
-    }
-
-    /// <summary>
-    /// A JSON object becomes the document itself unless one of its top-level names would clash
-    /// with <c>_id</c>, the reserved <c>_cs</c>, or a name MongoDB refuses at the top level.
-    /// </summary>
-    private static bool CanBeTopLevel(JsonElement element)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in element.EnumerateObject())
-        {
-            var name = property.Name;
-            if (name.Length == 0
-                || name is "_id" or MetaField
-                || name.StartsWith('$')
-                || name.Contains('\0', StringComparison.Ordinal)
-                || !seen.Add(name))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    internal static StoredRecord ToRecord(BsonDocument document)
-    {
-        var meta = document.TryGetValue(MetaField, out var metaValue) && metaValue.IsBsonDocument
-            ? metaValue.AsBsonDocument
-            : null;
-        var version = meta is not null && meta.TryGetValue("v", out var v) && v.IsNumeric ? v.ToInt64() : 0L;
-        var contentType = meta is not null && meta.TryGetValue("ct", out var ct) && ct.IsString
-            ? ct.AsString
-            : ContentTypes.Json;
-        var encoding = meta is not null && meta.TryGetValue("enc", out var enc) && enc.IsString
-            ? enc.AsString
-            : EncDocument;
-
-        if (encoding == EncBinary)
-        {
-            return new StoredRecord(
-                document.GetValue("data", new BsonBinaryData([])).AsBsonBinaryData.Bytes,
-                contentType,
-                version);
-        }
-
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            if (encoding == EncValue)
-            {
-                JsonBson.Write(writer, document.GetValue("value", BsonNull.Value));
-            }
-            else
-            {
-                // A document without our metadata was written by another service: serve it as JSON.
-                var body = new BsonDocument(document.Where(e => e.Name is not ("_id" or MetaField)));
-                JsonBson.Write(writer, body);
-            }
-        }
-
-        return new StoredRecord(buffer.WrittenMemory, contentType, version);
-    }
 
     /// <summary>Turns "cannot reach the store" into one exception type the API maps to UNAVAILABLE.</summary>
     private static async Task<T> Guard<T>(Func<Task<T>> operation)

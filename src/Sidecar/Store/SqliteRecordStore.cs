@@ -9,15 +9,19 @@ namespace CacheSidecar.Store;
 /// <summary>
 /// The embedded store used when no MongoDB is configured (§7): one SQLite file, one table per
 /// namespace collection, the same version guards as the MongoDB store. Values are kept as the
-/// caller's bytes (SQLite has no document type to gain from).
+/// caller's bytes (SQLite has no document type to gain from). A deleted key is a row with
+/// <c>deleted = 1</c> that keeps its version until <c>purge_at</c>; <see cref="TombstoneSweeper"/>
+/// removes it then (SQLite has no TTL index).
 /// </summary>
 internal sealed class SqliteRecordStore : IRecordStore
 {
     private readonly string _connectionString;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Task> _tables = new(StringComparer.Ordinal);
 
-    public SqliteRecordStore(IOptions<SidecarOptions> options)
+    public SqliteRecordStore(IOptions<SidecarOptions> options, TimeProvider time)
     {
+        _time = time;
         var path = Path.GetFullPath(options.Value.Embedded.SqlitePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }
@@ -50,7 +54,7 @@ internal sealed class SqliteRecordStore : IRecordStore
             await using var command = connection.CreateCommand();
             var names = chunk.Select((_, i) => "$k" + i).ToArray();
             command.CommandText = $"SELECT id, version, content_type, value FROM {Table(ns)} "
-                + $"WHERE id IN ({string.Join(',', names)})";
+                + $"WHERE deleted = 0 AND id IN ({string.Join(',', names)})";
             for (var i = 0; i < chunk.Length; i++)
             {
                 command.Parameters.AddWithValue(names[i], chunk[i]);
@@ -67,6 +71,17 @@ internal sealed class SqliteRecordStore : IRecordStore
         return result;
     }
 
+    public async Task<long?> LoadVersionAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(ns, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT version FROM {Table(ns)} WHERE id = $id";
+        command.Parameters.AddWithValue("$id", key);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long version
+            ? version
+            : null;
+    }
+
     public async Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record,
         CancellationToken cancellationToken)
     {
@@ -75,7 +90,7 @@ internal sealed class SqliteRecordStore : IRecordStore
             $"""
             INSERT INTO {Table(ns)} (id, version, content_type, value) VALUES ($id, $version, $contentType, $value)
             ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = excluded.content_type,
-                value = excluded.value
+                value = excluded.value, deleted = 0, purge_at = NULL
             WHERE excluded.version > {Table(ns)}.version
             """,
             key,
@@ -91,7 +106,7 @@ internal sealed class SqliteRecordStore : IRecordStore
         var changed = await ExecuteAsync(
             ns,
             $"UPDATE {Table(ns)} SET version = $version, content_type = $contentType, value = $value "
-                + "WHERE id = $id AND version = $expected",
+                + "WHERE id = $id AND version = $expected AND deleted = 0",
             key,
             record,
             expectedVersion,
@@ -99,15 +114,93 @@ internal sealed class SqliteRecordStore : IRecordStore
         return changed == 1 ? StoreWriteOutcome.Applied : StoreWriteOutcome.PreconditionFailed;
     }
 
-    public async Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion,
-        CancellationToken cancellationToken)
+    public async Task<DeleteOutcome> DeleteAsync(NamespacePolicy ns, string key, long tombstoneVersion,
+        long? expectedVersion, CancellationToken cancellationToken)
     {
-        var sql = expectedVersion is null
-            ? $"DELETE FROM {Table(ns)} WHERE id = $id"
-            : $"DELETE FROM {Table(ns)} WHERE id = $id AND version = $expected";
-        return await ExecuteAsync(ns, sql, key, record: null, expectedVersion, cancellationToken)
-            .ConfigureAwait(false) == 1;
+        await using var connection = await OpenAsync(ns, cancellationToken).ConfigureAwait(false);
+        if (expectedVersion is { } expected)
+        {
+            await using var ifMatch = connection.CreateCommand();
+            ifMatch.CommandText = $"UPDATE {Table(ns)} SET version = $version, content_type = '', value = x'', "
+                + "deleted = 1, purge_at = $purgeAt WHERE id = $id AND version = $expected AND deleted = 0";
+            ifMatch.Parameters.AddWithValue("$id", key);
+            ifMatch.Parameters.AddWithValue("$version", tombstoneVersion);
+            ifMatch.Parameters.AddWithValue("$purgeAt", PurgeAtMs(ns));
+            ifMatch.Parameters.AddWithValue("$expected", expected);
+            return await Busy(() => ifMatch.ExecuteNonQueryAsync(cancellationToken)).ConfigureAwait(false) == 1
+                ? DeleteOutcome.Removed
+                : DeleteOutcome.PreconditionFailed;
+        }
+
+        // One statement that reports what it replaced: SQLite's RETURNING sees the new row, so the
+        // old state is read first inside the same (immediate, i.e. write-locked) transaction.
+        await using var transaction = (SqliteTransaction)await connection
+            .BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken)
+            .ConfigureAwait(false);
+        await using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = $"SELECT version, deleted FROM {Table(ns)} WHERE id = $id";
+        read.Parameters.AddWithValue("$id", key);
+        (long Version, bool Deleted)? before = null;
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                before = (reader.GetInt64(0), reader.GetInt64(1) == 1);
+            }
+        }
+
+        if (before is { } existing && existing.Version >= tombstoneVersion)
+        {
+            return DeleteOutcome.AlreadyNewer;
+        }
+
+        await using var write = connection.CreateCommand();
+        write.Transaction = transaction;
+        write.CommandText = $"""
+            INSERT INTO {Table(ns)} (id, version, content_type, value, deleted, purge_at)
+            VALUES ($id, $version, '', x'', 1, $purgeAt)
+            ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = '', value = x'',
+                deleted = 1, purge_at = excluded.purge_at
+            """;
+        write.Parameters.AddWithValue("$id", key);
+        write.Parameters.AddWithValue("$version", tombstoneVersion);
+        write.Parameters.AddWithValue("$purgeAt", PurgeAtMs(ns));
+        await Busy(() => write.ExecuteNonQueryAsync(cancellationToken)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return before is { Deleted: false } ? DeleteOutcome.Removed : DeleteOutcome.WasAbsent;
     }
+
+    public async Task<int> PurgeTombstonesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var tables = new List<string>();
+        await using (var list = connection.CreateCommand())
+        {
+            // Every namespace table in the file, also those this process has not opened yet.
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c!_%' ESCAPE '!'";
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var purged = 0;
+        foreach (var table in tables)
+        {
+            await EnsureTombstoneColumnsAsync(connection, $"\"{table}\"").ConfigureAwait(false);
+            await using var purge = connection.CreateCommand();
+            purge.CommandText = $"DELETE FROM \"{table}\" WHERE deleted = 1 AND purge_at <= $now";
+            purge.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+            purged += await Busy(() => purge.ExecuteNonQueryAsync(cancellationToken)).ConfigureAwait(false);
+        }
+
+        return purged;
+    }
+
+    private long PurgeAtMs(NamespacePolicy ns) => (_time.GetUtcNow() + ns.TombstoneRetention).ToUnixTimeMilliseconds();
 
     public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns,
         IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken)
@@ -126,15 +219,10 @@ internal sealed class SqliteRecordStore : IRecordStore
             }
             else
             {
-                await ExecuteAsync(
-                        ns,
-                        $"DELETE FROM {Table(ns)} WHERE id = $id AND version < $expected",
-                        mutation.Key,
-                        record: null,
-                        mutation.Version,
-                        cancellationToken)
-                    .ConfigureAwait(false);
-                outcomes[i] = MutationOutcome.Applied;
+                outcomes[i] = await DeleteAsync(ns, mutation.Key, mutation.Version, null, cancellationToken)
+                        .ConfigureAwait(false) == DeleteOutcome.AlreadyNewer
+                    ? MutationOutcome.AlreadyNewer
+                    : MutationOutcome.Applied;
             }
         }
 
@@ -160,9 +248,14 @@ internal sealed class SqliteRecordStore : IRecordStore
             command.Parameters.AddWithValue("$expected", expected);
         }
 
+        return await Busy(() => command.ExecuteNonQueryAsync(cancellationToken)).ConfigureAwait(false);
+    }
+
+    private static async Task<T> Busy<T>(Func<Task<T>> operation)
+    {
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return await operation().ConfigureAwait(false);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6) // SQLITE_BUSY, SQLITE_LOCKED
         {
@@ -180,10 +273,32 @@ internal sealed class SqliteRecordStore : IRecordStore
 
     private static async Task CreateTableAsync(SqliteConnection connection, NamespacePolicy ns)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"CREATE TABLE IF NOT EXISTS {Table(ns)} "
-            + "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, content_type TEXT NOT NULL, value BLOB NOT NULL)";
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"CREATE TABLE IF NOT EXISTS {Table(ns)} "
+                + "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, content_type TEXT NOT NULL, value BLOB NOT NULL, "
+                + "deleted INTEGER NOT NULL DEFAULT 0, purge_at INTEGER)";
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await EnsureTombstoneColumnsAsync(connection, Table(ns)).ConfigureAwait(false);
+    }
+
+    /// <summary>A file from a version before tombstones gains their two columns (every row is live).</summary>
+    private static async Task EnsureTombstoneColumnsAsync(SqliteConnection connection, string table)
+    {
+        await using var columns = connection.CreateCommand();
+        columns.CommandText = $"SELECT COUNT(*) FROM pragma_table_info({table.Replace('"', '\'')}) "
+            + "WHERE name = 'deleted'";
+        if ((long)(await columns.ExecuteScalarAsync().ConfigureAwait(false))! > 0)
+        {
+            return;
+        }
+
+        await using var alter = connection.CreateCommand();
+        alter.CommandText = $"ALTER TABLE {table} ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0; "
+            + $"ALTER TABLE {table} ADD COLUMN purge_at INTEGER";
+        await alter.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     // Collection names are validated to [A-Za-z0-9_.-] at start-up, so quoting is enough.

@@ -25,7 +25,7 @@ internal sealed class CacheAsideStrategy(
     public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {
-        var deleted = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
+        var (deleted, _) = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
         await PostWriteInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);
         return new DeleteResult(deleted, Persisted: true, Queued: false);
     }

@@ -42,7 +42,7 @@ internal sealed class TtlStrategy(
     {
         if (ns.HasStore)
         {
-            var deleted = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
+            var (deleted, _) = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
             await PostWriteInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);
             return new DeleteResult(deleted, Persisted: true, Queued: false);
         }

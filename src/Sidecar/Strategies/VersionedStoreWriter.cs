@@ -46,21 +46,52 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
                 return version;
             }
 
-            // The store holds a newer version (a concurrent writer, or a clock behind another
-            // sidecar's): go above it.
-            var current = await store.LoadAsync(ns, request.Key, cancellationToken).ConfigureAwait(false);
-            lastKnown = Math.Max(current?.Version ?? version, version);
+            lastKnown = await AboveStoredAsync(ns, request.Key, version, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new SidecarUnavailableException($"Key '{request.Key}' is under too much write contention; retry.");
+        throw Contention(request.Key);
     }
 
-    public async Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
+    /// <summary>
+    /// Replaces the key with a tombstone at a new version (only at <paramref name="ifMatch"/> when
+    /// given). Returns whether a live value was removed, and the tombstone's version.
+    /// </summary>
+    public async Task<(bool Removed, long Version)> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {
-        var deleted = await store.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
-        return ifMatch is not null && !deleted
-            ? throw new PreconditionFailedException(key, ifMatch.Value)
-            : deleted;
+        if (ifMatch is { } expected)
+        {
+            var version = Versions.Next(time, expected);
+            var outcome = await store.DeleteAsync(ns, key, version, expected, cancellationToken).ConfigureAwait(false);
+            return outcome == DeleteOutcome.Removed
+                ? (true, version)
+                : throw new PreconditionFailedException(key, expected);
+        }
+
+        var lastKnown = 0L;
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var version = Versions.Next(time, lastKnown);
+            var outcome = await store.DeleteAsync(ns, key, version, null, cancellationToken).ConfigureAwait(false);
+            if (outcome != DeleteOutcome.AlreadyNewer)
+            {
+                return (outcome == DeleteOutcome.Removed, version);
+            }
+
+            lastKnown = await AboveStoredAsync(ns, key, version, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw Contention(key);
     }
+
+    /// <summary>
+    /// The store holds a newer version, of a value or a tombstone (a concurrent writer, or a clock
+    /// behind another sidecar's): the next attempt goes above it.
+    /// </summary>
+    private async Task<long> AboveStoredAsync(NamespacePolicy ns, string key, long refused,
+        CancellationToken cancellationToken) =>
+        Math.Max(await store.LoadVersionAsync(ns, key, cancellationToken).ConfigureAwait(false) ?? refused, refused);
+
+    private static SidecarUnavailableException Contention(string key) =>
+        new($"Key '{key}' is under too much write contention; retry.");
 }

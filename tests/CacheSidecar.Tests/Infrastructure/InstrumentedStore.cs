@@ -53,11 +53,32 @@ internal sealed class InstrumentedStore(IRecordStore inner) : IRecordStore
         return await inner.LoadManyAsync(ns, keys, cancellationToken);
     }
 
-    public Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// Awaited after a synchronous write took its version and before it reaches the store (opens
+    /// the window in which a racing delete lands first).
+    /// </summary>
+    public Func<string, long, Task>? BeforeUpsert { get; set; }
+
+    /// <summary>The versions synchronous upserts tried, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Key, long Version)> UpsertVersions { get; } = new();
+
+    public async Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _writes);
-        return inner.UpsertIfNewerAsync(ns, key, record, cancellationToken);
+        UpsertVersions.Enqueue((key, record.Version));
+        if (BeforeUpsert is { } hook)
+        {
+            await hook(key, record.Version);
+        }
+
+        return await inner.UpsertIfNewerAsync(ns, key, record, cancellationToken);
     }
+
+    public Task<long?> LoadVersionAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
+        inner.LoadVersionAsync(ns, key, cancellationToken);
+
+    public Task<int> PurgeTombstonesAsync(CancellationToken cancellationToken) =>
+        inner.PurgeTombstonesAsync(cancellationToken);
 
     public Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record, long expectedVersion, CancellationToken cancellationToken)
     {
@@ -65,10 +86,10 @@ internal sealed class InstrumentedStore(IRecordStore inner) : IRecordStore
         return inner.ReplaceIfVersionAsync(ns, key, record, expectedVersion, cancellationToken);
     }
 
-    public Task<bool> DeleteAsync(NamespacePolicy ns, string key, long? expectedVersion, CancellationToken cancellationToken)
+    public Task<DeleteOutcome> DeleteAsync(NamespacePolicy ns, string key, long tombstoneVersion, long? expectedVersion, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _writes);
-        return inner.DeleteAsync(ns, key, expectedVersion, cancellationToken);
+        return inner.DeleteAsync(ns, key, tombstoneVersion, expectedVersion, cancellationToken);
     }
 
     /// <summary>Mutations applied through <see cref="ApplyBatchAsync"/> (write-behind flushes), and the batches.</summary>

@@ -144,7 +144,7 @@ internal sealed class WriteBehindCluster : IAsyncDisposable
     public async Task<Dictionary<string, BsonDocument>> StoredAsync()
     {
         var collection = new MongoClient(Mongo).GetDatabase(Database).GetCollection<BsonDocument>(Collection);
-        var documents = await collection.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        var documents = await collection.Find(Builders<BsonDocument>.Filter.Ne("_cs.d", true)).ToListAsync();
         return documents.ToDictionary(d => d["_id"].AsString, StringComparer.Ordinal);
     }
 

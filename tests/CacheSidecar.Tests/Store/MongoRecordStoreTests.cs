@@ -16,10 +16,15 @@ public sealed class MongoRecordStoreTests(MongoFixture mongo)
 {
     private const string Database = "store_adapter_tests";
 
-    private readonly MongoRecordStore _store = new(Options.Create(new SidecarOptions
-    {
-        Mongo = new MongoOptions { ConnectionString = mongo.ConnectionString, Database = Database, WriteConcern = "1" },
-    }));
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+    private readonly MongoRecordStore _store = new(
+        Options.Create(new SidecarOptions
+        {
+            Mongo = new MongoOptions { ConnectionString = mongo.ConnectionString, Database = Database, WriteConcern = "1" },
+        }),
+        new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now),
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<MongoRecordStore>.Instance);
 
     private readonly IMongoDatabase _raw = new MongoClient(mongo.ConnectionString).GetDatabase(Database);
 
@@ -120,8 +125,44 @@ public sealed class MongoRecordStoreTests(MongoFixture mongo)
 
         Assert.Equal(StoreWriteOutcome.PreconditionFailed, await _store.ReplaceIfVersionAsync(Strings, key, new StoredRecord("2"u8.ToArray(), "application/json", 12), 9, default));
         Assert.Equal(StoreWriteOutcome.Applied, await _store.ReplaceIfVersionAsync(Strings, key, new StoredRecord("2"u8.ToArray(), "application/json", 12), 10, default));
-        Assert.False(await _store.DeleteAsync(Strings, key, 10, default));
-        Assert.True(await _store.DeleteAsync(Strings, key, 12, default));
+        Assert.Equal(DeleteOutcome.PreconditionFailed, await _store.DeleteAsync(Strings, key, 13, 10, default));
+        Assert.Equal(DeleteOutcome.Removed, await _store.DeleteAsync(Strings, key, 13, 12, default));
         Assert.Null(await _store.LoadAsync(Strings, key, default));
+    }
+
+    [Fact]
+    public async Task Tombstones_keep_the_delete_version_read_as_absent_and_refuse_older_writes() =>
+        await StoreTombstoneChecks.RunAsync(_store, Strings, TestNamespaces.UniqueKey());
+
+    [Fact]
+    public async Task A_tombstone_is_a_document_with_only_id_and_metadata_purged_by_a_ttl_index()
+    {
+        var key = TestNamespaces.UniqueKey();
+        var ns = Strings with { TombstoneRetention = TimeSpan.FromHours(3) };
+        await _store.UpsertIfNewerAsync(ns, key, new StoredRecord("""{"name":"ada"}"""u8.ToArray(), "application/json", 1), default);
+
+        Assert.Equal(DeleteOutcome.Removed, await _store.DeleteAsync(ns, key, 2, null, default));
+
+        var collection = _raw.GetCollection<BsonDocument>("adapter_strings");
+        var raw = await collection.Find(new BsonDocument("_id", key)).SingleAsync();
+        Assert.Equal(["_id", "_cs"], raw.Names);
+        Assert.Equal(2, raw["_cs"]["v"].ToInt64());
+        Assert.True(raw["_cs"]["d"].AsBoolean);
+        Assert.Equal(Now.AddHours(3).UtcDateTime, raw["_cs"]["purgeAt"].ToUniversalTime());
+        var indexes = await (await collection.Indexes.ListAsync()).ToListAsync();
+        var purge = Assert.Single(indexes, index => index["name"] == "cachesidecar_tombstone_purge");
+        Assert.Equal(new BsonDocument("_cs.purgeAt", 1), purge["key"].AsBsonDocument);
+        Assert.Equal(0, purge["expireAfterSeconds"].ToInt32());
+    }
+
+    [Fact]
+    public async Task A_document_another_service_wrote_is_deleted_into_a_tombstone_like_any_other()
+    {
+        var key = TestNamespaces.UniqueKey();
+        await _raw.GetCollection<BsonDocument>("adapter_strings").InsertOneAsync(new BsonDocument { { "_id", key }, { "legacy", true } });
+
+        Assert.Equal(DeleteOutcome.Removed, await _store.DeleteAsync(Strings, key, 1, null, default));
+        Assert.Null(await _store.LoadAsync(Strings, key, default));
+        Assert.Equal(1, await _store.LoadVersionAsync(Strings, key, default));
     }
 }

@@ -35,6 +35,37 @@ public abstract class WriteThroughTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_put_that_took_its_version_before_a_racing_delete_lands_above_the_delete()
+    {
+        var key = UniqueKey();
+        await _host.Client.PutJsonAsync(WriteThrough, key, "1");
+        var tookVersion = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _host.Store.BeforeUpsert = async (k, version) =>
+        {
+            if (k == key && tookVersion.TrySetResult(version))
+            {
+                await release.Task; // the Put has its version; the Delete overtakes it
+            }
+        };
+
+        var put = _host.Client.PutJsonAsync(WriteThrough, key, "2");
+        var first = await tookVersion.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        _host.Time.Advance(TimeSpan.FromMilliseconds(5)); // the Delete's clock is past the Put's
+        Assert.True((await _host.Client.DeleteAsync(WriteThrough, key)).Deleted);
+        release.SetResult();
+        var acknowledged = long.Parse((await put).Etag, System.Globalization.CultureInfo.InvariantCulture);
+        _host.Store.BeforeUpsert = null;
+
+        // The store remembered the delete's version: the Put retried above it instead of regressing the key.
+        Assert.True(acknowledged > first, $"the put landed at v{acknowledged}, below the delete that overtook it (v{first} was its first try)");
+        var read = await _host.Client.GetAsync(WriteThrough, key);
+        Assert.Equal("2", read.Text());
+        Assert.Equal(acknowledged.ToString(System.Globalization.CultureInfo.InvariantCulture), read.Etag);
+        Assert.Equal(acknowledged, (await StoreProbe.LoadAsync(_host, WriteThrough, key))!.Version);
+    }
+
+    [Fact]
     public async Task A_put_with_a_ttl_override_sets_that_ttl()
     {
         var key = UniqueKey();

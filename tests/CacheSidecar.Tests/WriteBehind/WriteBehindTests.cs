@@ -158,6 +158,36 @@ public abstract class WriteBehindTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_flusher_that_wakes_after_a_newer_delete_reached_the_store_cannot_resurrect_the_key()
+    {
+        await SettleFlushersAsync();
+        var key = UniqueKey();
+        var held = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _host.Store.BeforeBatch = async mutations =>
+        {
+            if (mutations.FirstOrDefault(m => m.Key == key) is { } mine && held.TrySetResult(mine.Version))
+            {
+                await release.Task; // frozen between its claim and its store write
+            }
+        };
+        await _host.Client.PutJsonAsync(Wb, key, "\"old\"");
+        await WriteBehindProbe.WaitUntilAsync(() => Task.FromResult(held.Task.IsCompleted), Bound, "the flusher holds the put", () => _host.Time.Advance(FlushInterval));
+
+        // Meanwhile another instance reclaimed the key and flushed a newer delete.
+        var newerDelete = await held.Task + 1_000;
+        var store = _host.Services.GetRequiredService<IRecordStore>();
+        await store.ApplyBatchAsync(Policy(Wb), [new StoreMutation(key, newerDelete, null)], default);
+        release.SetResult();
+        await FlushAsync(key);
+        _host.Store.BeforeBatch = null;
+
+        Assert.Null(await StoreProbe.LoadAsync(_host, Wb, key));
+        Assert.Equal(newerDelete, await store.LoadVersionAsync(Policy(Wb), key, default));
+        Assert.False((await _host.Client.GetAsync(Wb, key)).Found);
+    }
+
+    [Fact]
     public async Task Delete_is_a_tombstone_that_reads_as_not_found_at_once_and_deletes_in_the_store_when_flushed()
     {
         var key = UniqueKey();

@@ -130,11 +130,14 @@ internal sealed class ConsistencyRun : IAsyncDisposable
         await WriteBehindProbe.WaitUntilAsync(async () => await probe.BacklogAsync() == 0, TimeSpan.FromSeconds(30), "write-behind drained");
     }
 
-    /// <summary>What the store and Redis hold for each key, read directly (not through a sidecar).</summary>
+    /// <summary>
+    /// What the store and Redis hold for each key, read directly (not through a sidecar); delete
+    /// tombstones are filtered out the way docs/decisions/0013 tells other services to.
+    /// </summary>
     public async Task<Dictionary<string, FinalState>> ReadFinalStateAsync(IEnumerable<string> keys)
     {
         var collection = new MongoClient(_mongo).GetDatabase(Database).GetCollection<BsonDocument>(Collection);
-        var documents = (await collection.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).ToDictionary(d => d["_id"].AsString);
+        var documents = (await collection.Find(Builders<BsonDocument>.Filter.Ne("_cs.d", true)).ToListAsync()).ToDictionary(d => d["_id"].AsString);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis);
         var db = redis.GetDatabase();
         var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

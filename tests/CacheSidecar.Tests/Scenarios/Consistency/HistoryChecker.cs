@@ -2,10 +2,8 @@ namespace CacheSidecar.Tests.Scenarios.Consistency;
 
 /// <summary>
 /// Checks a recorded history against the guarantees in docs/guarantees.md. Versions are
-/// monotonic per key, with one exception the store's physical deletes allow: a Put that took its
-/// version before a concurrent Delete can reach the store after it, so the key's next version is
-/// lower than one acknowledged before the Delete. The rules below allow exactly that interleaving
-/// (<see cref="DeleteRaceExplains"/>) and nothing more:
+/// monotonic per key with no exception (a delete leaves a versioned tombstone in the store), so
+/// every rule is stated with versions and real-time order alone:
 /// <list type="number">
 /// <item><b>No acknowledged write lost</b>: at the end the store holds what the writes that could
 /// have been last (no other write started after they ended) leave behind.</item>
@@ -73,7 +71,7 @@ internal static class HistoryChecker
         {
             // The newest version any read returned before this one began.
             var newest = byCompletion.TakeWhile(earlier => earlier.Complete < read.Invoke).MaxBy(earlier => earlier.Version);
-            if (newest is not null && read.Version < newest.Version && !DeleteRaceExplains(read, newest.Invoke, puts, deletes))
+            if (newest is not null && read.Version < newest.Version)
             {
                 violations.Add($"version regression: v{newest.Version} was read before this read began: {read}");
             }
@@ -105,7 +103,7 @@ internal static class HistoryChecker
 
                 if (lastWrite.Kind == OpKind.Put)
                 {
-                    if (op.Found && op.Version < lastWrite.Version && !DeleteRaceExplains(op, lastWrite.Invoke, puts, deletes))
+                    if (op.Found && op.Version < lastWrite.Version)
                     {
                         violations.Add($"read-your-writes: own Put v{lastWrite.Version} acknowledged, then read older: {op}");
                     }
@@ -121,15 +119,6 @@ internal static class HistoryChecker
             }
         }
     }
-
-    /// <summary>
-    /// A read of an older version after <paramref name="since"/> is allowed when a Delete could
-    /// sit between (it ended after <paramref name="since"/> and began before the read ended) and
-    /// the Put of the version read could come after that Delete (it ended after the Delete began).
-    /// </summary>
-    private static bool DeleteRaceExplains(Op read, long since, Dictionary<long, Op> puts, List<Op> deletes) =>
-        puts.TryGetValue(read.Version, out var put)
-        && deletes.Any(d => d.Complete > since && d.Invoke < read.Complete && put.Complete > d.Invoke);
 
     private static void CheckFinalStore(string key, List<Op> ops, Dictionary<long, Op> puts, FinalState state, List<string> violations)
     {

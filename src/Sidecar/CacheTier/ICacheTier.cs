@@ -50,6 +50,13 @@ internal interface ICacheTier
         long? ifMatch,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Drops an entry and kills its fill lease unless the cache holds <paramref name="version"/> or
+    /// a newer one; a null version (unknown: another service's write) always drops. Returns whether
+    /// it dropped. Used for changes seen in the store's change stream.
+    /// </summary>
+    Task<bool> InvalidateOlderAsync(NamespacePolicy ns, string key, long? version, CancellationToken cancellationToken);
+
     /// <summary>Drops an entry and kills its fill lease. Returns whether an entry existed.</summary>
     Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);
 

@@ -160,6 +160,26 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
+    public Task<bool> InvalidateOlderAsync(NamespacePolicy ns, string key, long? version,
+        CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            if (version is { } changed
+                && _entries.TryGetValue(id, out var current)
+                && current.Generation == Generation(ns, key)
+                && current.Entry.Version >= changed)
+            {
+                return Task.FromResult(false);
+            }
+
+            _leases.TryRemove(id, out _);
+            _entries.TryRemove(id, out _);
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);

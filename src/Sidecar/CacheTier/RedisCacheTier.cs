@@ -115,6 +115,14 @@ internal sealed class RedisCacheTier : ICacheTier
             db => DeleteIfMatchScript.RunAsync(db, RedisKeyLayout.For(ns, key), ifMatch),
             cancellationToken);
 
+    public Task<bool> InvalidateOlderAsync(NamespacePolicy ns, string key, long? version,
+        CancellationToken cancellationToken) =>
+        RunInvalidating(
+            ns,
+            key,
+            db => InvalidateOlderScript.RunAsync(db, RedisKeyLayout.For(ns, key), version),
+            cancellationToken);
+
     public Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
         RunInvalidating(
             ns,

@@ -74,6 +74,16 @@ public record NamespaceOptions
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Whether changes other services make to the collection invalidate the cache (DESIGN §10).
+    /// </summary>
+    [RequiresRestart]
+    public InvalidationMode Invalidation { get; init; } = InvalidationMode.Writes;
+
+    /// <summary>The change-stream watcher; only read when <see cref="Invalidation"/> is ChangeStream.</summary>
+    [RequiresRestart]
+    public ChangeStreamOptions ChangeStream { get; init; } = new();
+
+    /// <summary>
     /// Write-behind tuning; only read (and validated) when <see cref="Strategy"/> is
     /// <see cref="CacheStrategy.WriteBehind"/>.
     /// </summary>

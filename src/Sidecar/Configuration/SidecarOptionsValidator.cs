@@ -27,6 +27,7 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
         foreach (var (nsName, nsOptions) in options.Namespaces)
         {
             ValidateNamespace(nsName, nsOptions, failures);
+            ValidateChangeStream(options, nsName, nsOptions, failures);
         }
 
         if (!KeyPrefixPattern().IsMatch(options.Redis.KeyPrefix ?? string.Empty))
@@ -142,6 +143,31 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
         {
             CheckRules(policy.NearCache, $"{at}:NearCache", failures);
         }
+    }
+
+    /// <summary>A change-stream watcher needs a MongoDB to follow and a Redis to hold its lease in.</summary>
+    private static void ValidateChangeStream(SidecarOptions options, string nsName, NamespaceOptions ns,
+        List<string> failures)
+    {
+        if (ns.Invalidation != InvalidationMode.ChangeStream)
+        {
+            return;
+        }
+
+        var at = $"Sidecar:Namespaces:{nsName}";
+        if (ns.Collection is null)
+        {
+            failures.Add($"{at}:Invalidation ChangeStream needs a Collection to follow.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Mongo.ConnectionString)
+            || string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        {
+            failures.Add($"{at}:Invalidation ChangeStream needs MongoDB (Sidecar:Mongo:ConnectionString) and "
+                + "Redis (Sidecar:Redis:Configuration); the embedded store has no change stream.");
+        }
+
+        CheckRules(ns.ChangeStream, $"{at}:ChangeStream", failures);
     }
 
     /// <summary>

@@ -44,6 +44,10 @@ public static class SidecarServiceCollectionExtensions
         if (mode.UsesRedis)
         {
             services.AddRedisTier();
+            if (mode.UsesMongo)
+            {
+                services.AddChangeStreamWatcher();
+            }
         }
         else
         {

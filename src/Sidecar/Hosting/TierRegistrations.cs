@@ -1,7 +1,9 @@
 using CacheSidecar.CacheTier;
+using CacheSidecar.ChangeStreams;
 using CacheSidecar.Configuration;
 using CacheSidecar.NearCache;
 using CacheSidecar.Redis;
+using CacheSidecar.Store;
 using CacheSidecar.Strategies;
 using CacheSidecar.WriteBehind;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +31,17 @@ internal static class TierRegistrations
         services.TryAddSingleton<RedisWriteBehindLog>();
         services.TryAddKeyedSingleton<IWriteStrategy, WriteBehindStrategy>(CacheStrategy.WriteBehind);
         services.AddHostedService<WriteBehindFlusher>();
+    }
+
+    /// <summary>
+    /// The change-stream watcher (DESIGN §10): needs MongoDB to follow and Redis for its lease, so
+    /// it exists only when both are configured (the validator refuses ChangeStream otherwise).
+    /// </summary>
+    public static void AddChangeStreamWatcher(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IChangeFeed, MongoChangeFeed>();
+        services.TryAddSingleton<ChangeStreamMetrics>();
+        services.AddHostedService<ChangeStreamWatcher>();
     }
 
     public static void AddEmbeddedTier(this IServiceCollection services)

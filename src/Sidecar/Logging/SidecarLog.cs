@@ -247,4 +247,37 @@ internal static partial class SidecarLog
         Level = LogLevel.Warning,
         Message = "Purging delete tombstones failed ({Reason}); retrying in {Interval}")]
     public static partial void TombstonePurgeFailed(ILogger logger, string reason, TimeSpan interval);
+
+    [LoggerMessage(
+        EventId = 49,
+        Level = LogLevel.Warning,
+        Message = "Redis restarted or failed over (a primary's run_id changed): the generations of "
+            + "{Partitions} store-backed partitions are bumped before the cache is read again")]
+    public static partial void RedisRestarted(ILogger logger, int partitions);
+
+    [LoggerMessage(
+        EventId = 50,
+        Level = LogLevel.Warning,
+        Message = "Redis refused INFO ({Reason}): a Redis restart cannot be detected, so entries restored "
+            + "from its AOF are served until their TTL even if the store changed meanwhile")]
+    public static partial void RedisIdentityUnknown(ILogger logger, string reason);
+
+    [LoggerMessage(
+        EventId = 51,
+        Level = LogLevel.Information,
+        Message = "Change stream {Namespace}: this instance is the watcher ({Start})")]
+    public static partial void WatcherStarted(ILogger logger, string @namespace, string start);
+
+    [LoggerMessage(
+        EventId = 52,
+        Level = LogLevel.Warning,
+        Message = "Change stream {Namespace}: stopped watching ({Reason}); another instance takes over "
+            + "within one lease period")]
+    public static partial void WatcherStopped(ILogger logger, string @namespace, string reason);
+
+    [LoggerMessage(
+        EventId = 53,
+        Level = LogLevel.Warning,
+        Message = "Change stream {Namespace}: {Reason}; the whole namespace is invalidated and the watch starts afresh")]
+    public static partial void WatcherStartsAfresh(ILogger logger, string @namespace, string reason);
 }

@@ -23,6 +23,11 @@ namespace CacheSidecar.Redis;
 /// (<see cref="RememberMissedInvalidation"/>). Before anything else is read from Redis again, those
 /// partitions' generations are bumped, so no stale entry survives the outage; until the bump
 /// lands every call fails as unavailable.</item>
+/// <item>After a lost connection, the servers' identities (<c>run_id</c> of each primary) are
+/// compared with those seen before. A different one means Redis restarted (from its AOF or RDB)
+/// or failed over: its entries predate writes that other instances made while it was gone and
+/// whose invalidations this instance cannot know of, so every store-backed partition's generation
+/// is bumped before Redis is read again (a restarted Redis costs one cold cache, never a stale read).</item>
 /// </list>
 /// </summary>
 internal sealed class RedisConnection : IDisposable
@@ -32,13 +37,23 @@ internal sealed class RedisConnection : IDisposable
     private readonly SidecarMetrics _metrics;
     private readonly ILogger<RedisConnection> _logger;
     private readonly ConcurrentDictionary<(string Ns, int Partition), NamespacePolicy> _missedInvalidations = new();
-    private readonly SemaphoreSlim _replayLock = new(1, 1);
+    private const string ServerInfoScript = "return redis.call('INFO', 'server')";
 
-    public RedisConnection(IOptions<SidecarOptions> options, TimeProvider time, SidecarMetrics metrics,
-        ILogger<RedisConnection> logger)
+    private readonly SemaphoreSlim _replayLock = new(1, 1);
+    private readonly NamespaceRegistry _namespaces;
+
+    /// <summary>Set when a connection is lost: the servers must be identified before Redis is used.</summary>
+    private volatile bool _identifyServers = true;
+
+    /// <summary>The primaries' run_ids when last identified; null before the first identification.</summary>
+    private string? _serverIdentity;
+
+    public RedisConnection(IOptions<SidecarOptions> options, NamespaceRegistry namespaces, TimeProvider time,
+        SidecarMetrics metrics, ILogger<RedisConnection> logger)
     {
         _metrics = metrics;
         _logger = logger;
+        _namespaces = namespaces;
         var redis = options.Value.Redis;
         var configuration = ConfigurationOptions.Parse(redis.Configuration!);
         // Start even when Redis is down (the store still serves), and fail commands at once
@@ -66,7 +81,9 @@ internal sealed class RedisConnection : IDisposable
                 StateProvider = circuit,
             })
             .Build();
-        _multiplexer.ConnectionRestored += (_, _) => _ = ReplayMissedInvalidationsAsync();
+        // Set before the multiplexer reconnects, so no call can use a restarted Redis unchecked.
+        _multiplexer.ConnectionFailed += (_, _) => _identifyServers = true;
+        _multiplexer.ConnectionRestored += (_, _) => _ = ReconcileAsync();
     }
 
     public string Description { get; }
@@ -115,12 +132,12 @@ internal sealed class RedisConnection : IDisposable
     /// </summary>
     public async Task<T> ExecuteAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
     {
-        if (!_missedInvalidations.IsEmpty)
+        if (_identifyServers || !_missedInvalidations.IsEmpty)
         {
-            // Before anything is read from a Redis that missed invalidations, bump the partitions
-            // they hit (a timeout-only outage raises no ConnectionRestored event).
-            await ReplayMissedInvalidationsAsync().ConfigureAwait(false);
-            if (!_missedInvalidations.IsEmpty)
+            // Before anything is read from a Redis that missed invalidations (or restarted), bump the
+            // partitions concerned (a timeout-only outage raises no ConnectionRestored event).
+            await ReconcileAsync().ConfigureAwait(false);
+            if (_identifyServers || !_missedInvalidations.IsEmpty)
             {
                 // Until the bump lands, this Redis may hold entries that should be gone: don't use it.
                 throw new CacheUnavailableException("The cache tier (Redis) still has undelivered invalidations.");
@@ -154,12 +171,13 @@ internal sealed class RedisConnection : IDisposable
     }
 
     /// <summary>
-    /// Bumps the generation of every partition whose invalidation was missed. Callers wait for a
-    /// replay already in progress, so no read runs ahead of the bump.
+    /// Identifies the servers if a connection was lost, then bumps the generation of every
+    /// partition whose invalidation was missed. Callers wait for a reconciliation already in
+    /// progress, so no read runs ahead of the bump.
     /// </summary>
-    private async Task ReplayMissedInvalidationsAsync()
+    private async Task ReconcileAsync()
     {
-        if (_missedInvalidations.IsEmpty)
+        if (!_identifyServers && _missedInvalidations.IsEmpty)
         {
             return;
         }
@@ -167,6 +185,11 @@ internal sealed class RedisConnection : IDisposable
         await _replayLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (_identifyServers)
+            {
+                await IdentifyServersAsync().ConfigureAwait(false);
+            }
+
             var db = _multiplexer.GetDatabase();
             var bumped = 0;
             foreach (var ((nsName, partition), ns) in _missedInvalidations)
@@ -189,6 +212,65 @@ internal sealed class RedisConnection : IDisposable
         {
             _replayLock.Release();
         }
+    }
+
+    /// <summary>
+    /// Compares the primaries' run_ids with those seen before; a change marks every partition of
+    /// every store-backed namespace as missed. Pure-cache namespaces are left alone: their entries
+    /// are the data, and nobody can have written them anywhere else.
+    /// </summary>
+    private async Task IdentifyServersAsync()
+    {
+        var ids = new List<string>();
+        foreach (var endpoint in _multiplexer.GetEndPoints())
+        {
+            var server = _multiplexer.GetServer(endpoint);
+            if (!server.IsConnected || server.IsReplica)
+            {
+                continue;
+            }
+
+            try
+            {
+                // INFO itself needs the client's admin mode; the same INFO through EVAL does not.
+                var info = (string?)await server.ExecuteAsync("EVAL", ServerInfoScript, 0).ConfigureAwait(false);
+                var runId = info?.Split('\n')
+                    .Select(line => line.Trim())
+                    .FirstOrDefault(line => line.StartsWith("run_id:", StringComparison.Ordinal));
+                ids.Add($"{endpoint}={runId}");
+            }
+            catch (RedisServerException ex)
+            {
+                // INFO refused (ACL, renamed command): restarts cannot be detected; say so once and go on.
+                SidecarLog.RedisIdentityUnknown(_logger, ex.Message);
+                _identifyServers = false;
+                return;
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            return; // not connected yet: identify on the next call
+        }
+
+        var identity = string.Join(',', ids.Order(StringComparer.Ordinal));
+        if (_serverIdentity is not null && identity != _serverIdentity)
+        {
+            var partitions = 0;
+            foreach (var ns in _namespaces.All.Where(ns => ns.HasStore))
+            {
+                for (var partition = 0; partition < ns.Partitions; partition++)
+                {
+                    RememberMissedInvalidation(ns, partition);
+                    partitions++;
+                }
+            }
+
+            SidecarLog.RedisRestarted(_logger, partitions);
+        }
+
+        _serverIdentity = identity;
+        _identifyServers = false;
     }
 
     public void Dispose()

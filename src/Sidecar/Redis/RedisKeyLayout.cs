@@ -18,6 +18,8 @@ namespace CacheSidecar.Redis;
 ///                      no TTL, never evicted
 /// cs:{ns:p}:log        write-behind stream of the partition: entries {k: key, v: version}, consumer group "flushers"
 /// cs:{ns:dlq}:dlq      write-behind dead-letter stream of the namespace
+/// cs:{ns:watch}:lease  change-stream watcher lease: the holder's instance id, PX LeasePeriod
+/// cs:{ns:watch}:token  change-stream resume token after the last applied batch
 /// </code>
 /// </summary>
 internal static class RedisKeyLayout
@@ -50,6 +52,12 @@ internal static class RedisKeyLayout
     /// One dead-letter stream per namespace (its own slot: dead letters are rare and read by operators).
     /// </summary>
     public static RedisKey DeadLetter(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:dlq}}:dlq";
+
+    /// <summary>The namespace's change-stream watcher lease (one slot with its resume token).</summary>
+    public static RedisKey WatcherLease(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:watch}}:lease";
+
+    /// <summary>Where the watcher keeps its resume token, beside the lease so one Lua step guards both.</summary>
+    public static RedisKey WatcherToken(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:watch}}:token";
 
     /// <summary>The keys of one cache key (entry, lease, generation, pending record, partition log).</summary>
     public static EntryKeys For(NamespacePolicy ns, string key) => new(Tag(ns, ns.PartitionOf(key)), key);

@@ -33,18 +33,7 @@ internal sealed class MongoRecordStore : IRecordStore
         _time = time;
         _logger = logger;
         var mongo = options.Value.Mongo;
-        var settings = MongoClientSettings.FromConnectionString(mongo.ConnectionString);
-        if (!mongo.ConnectionString!.Contains("serverSelectionTimeoutMS", StringComparison.OrdinalIgnoreCase))
-        {
-            settings.ServerSelectionTimeout = mongo.ServerSelectionTimeout;
-        }
-
-        settings.ReadPreference =
-            new ReadPreference(Enum.Parse<ReadPreferenceMode>(mongo.ReadPreference, ignoreCase: true));
-        settings.WriteConcern = int.TryParse(mongo.WriteConcern, out var w)
-            ? new WriteConcern(w)
-            : new WriteConcern(mongo.WriteConcern);
-        _database = new MongoClient(settings).GetDatabase(mongo.Database);
+        _database = MongoDatabases.Open(mongo);
         Description = $"MongoDB database '{mongo.Database}'";
     }
 

@@ -89,6 +89,12 @@ internal sealed class NamespaceWatcher(
             {
                 metrics.Resumed(ns.Name);
             }
+            else
+            {
+                // No token: nobody followed this stream before (or its history was lost). Entries
+                // cached meanwhile may predate changes nobody saw, so they go once the stream is open.
+                _invalidateWhenOpen = true;
+            }
 
             SidecarLog.WatcherStarted(logger, ns.Name, token is null ? "from now" : "resuming from its saved token");
             await foreach (var batch in feed.FollowAsync(ns, token, holding.Token).ConfigureAwait(false))

@@ -35,8 +35,9 @@ public sealed class LayeringTests
         ["Strategies"] = ["CacheTier", "Store", .. Foundation],
         ["NearCache"] = ["Strategies", "Redis", .. Foundation],
         ["WriteBehind"] = ["Strategies", "CacheTier", "Store", "Redis", .. Foundation],
+        ["ChangeStreams"] = ["Strategies", "CacheTier", "Store", "Redis", .. Foundation],
         ["Api"] = ["Strategies", .. Foundation],
-        ["Hosting"] = ["Api", "NearCache", "WriteBehind", "Strategies", "CacheTier", "Store", "Redis", .. Foundation],
+        ["Hosting"] = ["Api", "NearCache", "WriteBehind", "ChangeStreams", "Strategies", "CacheTier", "Store", "Redis", .. Foundation],
     };
 
     [Fact]

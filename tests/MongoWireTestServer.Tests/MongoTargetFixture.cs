@@ -33,6 +33,25 @@ public sealed class MongoTargetFixture : IAsyncLifetime
     public IMongoCollection<BsonDocument> NewCollection() =>
         Database.GetCollection<BsonDocument>($"c_{Guid.NewGuid():N}");
 
+    /// <summary>
+    /// Skips the calling test when the chosen MongoDB is a standalone server (the Docker path starts one),
+    /// which refuses change streams; the wire test server and replica sets run it.
+    /// </summary>
+    public async Task RequireChangeStreamsAsync(CancellationToken cancellationToken)
+    {
+        if (Target.WireServer is not null)
+        {
+            return;
+        }
+
+        BsonDocument hello = await Database.Client.GetDatabase("admin")
+            .RunCommandAsync<BsonDocument>(new BsonDocument("hello", 1), cancellationToken: cancellationToken);
+        if (!hello.Contains("setName") && hello.GetValue("msg", "").AsString != "isdbgrid")
+        {
+            Assert.Skip($"change streams need a replica set or sharded cluster; {Target} is a standalone server");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_client is not null)

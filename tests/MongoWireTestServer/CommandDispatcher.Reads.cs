@@ -44,6 +44,15 @@ internal sealed partial class CommandDispatcher
     private BsonDocument GetMore(BsonDocument command)
     {
         long cursorId = command[0].ToInt64();
+        if (_changeStreams.TryGetValue(cursorId, out ChangeStreamState? stream))
+        {
+            // ExecuteAsync routes change-stream getMores to the awaiting path; this answers without waiting.
+            EnsureHistoryKept(cursorId, stream);
+            (List<BsonDocument> changes, BsonDocument postBatchResumeToken) = NextChanges(stream, int.MaxValue);
+            return ChangeStreamReply(stream.Invalidated ? 0 : cursorId, stream.Namespace, "nextBatch", changes,
+                postBatchResumeToken);
+        }
+
         if (!_cursors.TryGetValue(cursorId, out ServerCursor? cursor))
         {
             throw new MongoServerError(ErrorCodes.CursorNotFound, $"cursor id {cursorId} not found");
@@ -67,7 +76,8 @@ internal sealed partial class CommandDispatcher
         var notFound = new BsonArray();
         foreach (BsonValue id in command.GetValue("cursors", new BsonArray()).AsBsonArray)
         {
-            bool removed = _cursors.Remove(id.ToInt64());
+            // Not ||: an id is in at most one of the two, and both must be tried.
+            bool removed = _cursors.Remove(id.ToInt64()) | _changeStreams.Remove(id.ToInt64());
             (removed ? killed : notFound).Add(id);
         }
 
@@ -99,11 +109,17 @@ internal sealed partial class CommandDispatcher
     {
         if (!command[0].IsString)
         {
-            throw MongoServerError.BadValue("database-level aggregate is not supported by the MongoDB wire test server");
+            throw MongoServerError.BadValue("database-level aggregate (and so database- and cluster-level change "
+                + "streams) is not supported by the MongoDB wire test server");
         }
 
         string collection = command[0].AsString;
         RejectUnsupportedOptions(command, "collation");
+        if (IsChangeStreamPipeline(command))
+        {
+            return WatchCollection(db, collection, command);
+        }
+
         IEnumerable<BsonDocument> documents = Query(db, collection, [], []);
         foreach (BsonValue stageValue in command["pipeline"].AsBsonArray)
         {
@@ -123,6 +139,8 @@ internal sealed partial class CommandDispatcher
                 "$project" => documents.Select(d => Project(d, spec.Value.AsBsonDocument)),
                 "$count" => CountStage(documents.Count(), spec.Value.AsString),
                 "$group" => Group(documents.Count(), spec.Value.AsBsonDocument),
+                "$changeStream" => throw MongoServerError.BadValue(
+                    "$changeStream is only valid as the first stage in a pipeline."),
                 _ => throw MongoServerError.BadValue(
                     $"Unrecognized pipeline stage name: '{spec.Name}' (not supported by the MongoDB wire test server)"),
             };

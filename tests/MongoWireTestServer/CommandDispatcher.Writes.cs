@@ -21,6 +21,7 @@ internal sealed partial class CommandDispatcher
             BsonDocument document = StorageRules.WithIdFirst(documents[i].AsBsonDocument);
             CheckStorable(data, document, bypass);
             data.Insert(document);
+            _store.Changes.RecordInsert(data, document);
             inserted++;
         });
         return WriteReply(new BsonDocument("n", inserted), errors);
@@ -55,6 +56,7 @@ internal sealed partial class CommandDispatcher
                     CollectionData target = _store.GetOrCreate(db, collection, out _);
                     CheckStorable(target, document, bypass);
                     target.Insert(document);
+                    _store.Changes.RecordInsert(target, document);
                     matched++;
                     upserted.Add(new BsonDocument { { "index", i }, { "_id", document["_id"] } });
                 }
@@ -77,6 +79,7 @@ internal sealed partial class CommandDispatcher
                 if (changed)
                 {
                     data.Replace(updated);
+                    RecordUpdate(data, existing, updated, update, isOperatorUpdate);
                     modified++;
                 }
             }
@@ -111,6 +114,7 @@ internal sealed partial class CommandDispatcher
             foreach (BsonDocument target in limit == 1 ? targets.Take(1) : targets)
             {
                 data!.Remove(target["_id"]);
+                _store.Changes.RecordDelete(data, target["_id"]);
                 deleted++;
             }
         });
@@ -141,7 +145,9 @@ internal sealed partial class CommandDispatcher
         {
             if (target is not null)
             {
-                _store.Find(db, collection)!.Remove(target["_id"]);
+                CollectionData data = _store.Find(db, collection)!;
+                data.Remove(target["_id"]);
+                _store.Changes.RecordDelete(data, target["_id"]);
                 value = target;
             }
         }
@@ -159,6 +165,7 @@ internal sealed partial class CommandDispatcher
                 {
                     CheckValidator(data, updated, bypass);
                     data.Replace(updated);
+                    RecordUpdate(data, target, updated, update, isOperatorUpdate);
                 }
 
                 value = returnNew ? updated : target;
@@ -169,6 +176,7 @@ internal sealed partial class CommandDispatcher
                 CollectionData data = _store.GetOrCreate(db, collection, out _);
                 CheckStorable(data, document, bypass);
                 data.Insert(document);
+                _store.Changes.RecordInsert(data, document);
                 lastError["n"] = 1;
                 lastError["upserted"] = document["_id"];
                 value = returnNew ? document : null;
@@ -180,6 +188,21 @@ internal sealed partial class CommandDispatcher
             { "lastErrorObject", lastError },
             { "value", value is null ? BsonNull.Value : Project(value, fields) },
         });
+    }
+
+    /// <summary>An operator update is an <c>update</c> change event, a replacement a <c>replace</c>, as on MongoDB.
+    /// </summary>
+    private void RecordUpdate(
+        CollectionData data, BsonDocument before, BsonDocument after, BsonDocument update, bool isOperatorUpdate)
+    {
+        if (isOperatorUpdate)
+        {
+            _store.Changes.RecordUpdate(data, before, after, update);
+        }
+        else
+        {
+            _store.Changes.RecordReplace(data, after);
+        }
     }
 
     /// <summary>Runs each statement; a failed one becomes a writeErrors entry. Ordered writes stop at the first error.</summary>

@@ -4,8 +4,9 @@ namespace CacheSidecar.Testing.MongoWire;
 
 /// <summary>
 /// Turns a command document into a reply document. This file: dispatch, the handshake and the
-/// administrative commands. Reads and writes live in the other two parts of this class.
-/// Every command runs under the store lock, so each one is atomic.
+/// administrative commands. Reads, writes and change streams live in the other parts of this class.
+/// Every command runs under the store lock, so each one is atomic; a change stream's getMore takes
+/// the lock only to read, and waits for new events without it.
 /// </summary>
 internal sealed partial class CommandDispatcher(InMemoryStore store)
 {
@@ -62,19 +63,9 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
                 };
             }
         }
-        catch (MongoServerError error)
-        {
-            return ErrorReply(error);
-        }
-        catch (Exception error) when (error is InvalidCastException or KeyNotFoundException or ArgumentException or FormatException or OverflowException)
-        {
-            // A field of the wrong type or a missing required field: the client sent a malformed command.
-            return ErrorReply(MongoServerError.BadValue($"malformed '{name}' command: {error.Message}"));
-        }
         catch (Exception error)
         {
-            // A bug in this server: say so loudly instead of dropping the connection.
-            return ErrorReply(new MongoServerError(ErrorCodes.InternalError, $"MongoDB wire test server failed on '{name}': {error}"));
+            return ErrorReplyFor(name, error);
         }
     }
 
@@ -84,8 +75,22 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
         lock (_store.SyncRoot)
         {
             _cursors.Clear();
+            _changeStreams.Clear();
         }
     }
+
+    private static BsonDocument ErrorReplyFor(string name, Exception error) => error switch
+    {
+        MongoServerError serverError => ErrorReply(serverError),
+
+        // A field of the wrong type or a missing required field: the client sent a malformed command.
+        InvalidCastException or KeyNotFoundException or ArgumentException or FormatException or OverflowException =>
+            ErrorReply(MongoServerError.BadValue($"malformed '{name}' command: {error.Message}")),
+
+        // A bug in this server: say so loudly instead of dropping the connection.
+        _ => ErrorReply(new MongoServerError(
+            ErrorCodes.InternalError, $"MongoDB wire test server failed on '{name}': {error}")),
+    };
 
     private static BsonDocument Ok(BsonDocument? fields = null)
     {
@@ -244,13 +249,23 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
         int indexes = _store.Find(db, collection)?.Indexes.Count ?? 0;
 
         // The real server answers 26 "ns not found"; the driver's DropCollection ignores exactly that.
-        return _store.Drop(db, collection)
-            ? Ok(new BsonDocument { { "nIndexesWas", indexes }, { "ns", $"{db}.{collection}" } })
-            : throw new MongoServerError(ErrorCodes.NamespaceNotFound, "ns not found");
+        if (!_store.Drop(db, collection))
+        {
+            throw new MongoServerError(ErrorCodes.NamespaceNotFound, "ns not found");
+        }
+
+        _store.Changes.RecordDrop(db, collection);
+        return Ok(new BsonDocument { { "nIndexesWas", indexes }, { "ns", $"{db}.{collection}" } });
     }
 
     private BsonDocument DropDatabase(string db)
     {
+        // Each collection's change streams see it dropped, then invalidated, as on the real server.
+        foreach (string collection in _store.Collections(db).Select(c => c.Key).ToList())
+        {
+            _store.Changes.RecordDrop(db, collection);
+        }
+
         _store.DropDatabase(db);
         return Ok(new BsonDocument("dropped", db));
     }
@@ -266,7 +281,10 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
                 throw MongoServerError.BadValue("index specification needs 'key' and 'name'");
             }
 
-            // Recorded only: the test server enforces nothing but the implicit unique _id index.
+            CheckTtlOption(spec);
+
+            // Recorded only: the test server enforces nothing but the implicit unique _id index
+            // (and the TTL monitor reads expireAfterSeconds).
             if (!data.Indexes.Exists(i => i["name"] == spec["name"]))
             {
                 data.Indexes.Add(new BsonDocument("v", 2).Merge(spec));
@@ -279,6 +297,30 @@ internal sealed partial class CommandDispatcher(InMemoryStore store)
             { "numIndexesAfter", data.Indexes.Count },
             { "createdCollectionAutomatically", created },
         });
+    }
+
+    /// <summary>
+    /// <c>expireAfterSeconds</c> must be a number from 0 to 2^31 - 1 and not on the <c>_id</c> index, as on
+    /// the real server; the TTL monitor then reads it from the recorded spec.
+    /// </summary>
+    private static void CheckTtlOption(BsonDocument spec)
+    {
+        if (spec.GetValue("expireAfterSeconds", null) is not { } seconds)
+        {
+            return;
+        }
+
+        if (spec["key"] is BsonDocument key && key.Names.SequenceEqual(["_id"]))
+        {
+            throw new MongoServerError(ErrorCodes.InvalidIndexSpecificationOption,
+                "The field 'expireAfterSeconds' is not valid for an _id index specification.");
+        }
+
+        if (!seconds.IsNumeric || double.IsNaN(seconds.ToDouble()) || seconds.ToDouble() is < 0 or > int.MaxValue)
+        {
+            throw new MongoServerError(ErrorCodes.CannotCreateIndex,
+                $"TTL index 'expireAfterSeconds' option must be a number from 0 to {int.MaxValue}, got {seconds}");
+        }
     }
 
     private BsonDocument ListIndexes(string db, BsonDocument command)

@@ -3,15 +3,19 @@ using MongoDB.Bson;
 namespace CacheSidecar.Testing.MongoWire;
 
 /// <summary>
-/// Databases → collections → documents, in memory. Not thread-safe by itself: the dispatcher
-/// runs every command under <see cref="SyncRoot"/>, which makes each command atomic (stronger
-/// than MongoDB, and plenty for tests). Survives <c>StopAsync</c>/<c>StartAsync</c>.
+/// Databases → collections → documents, in memory, plus the history of changes that change
+/// streams read. Not thread-safe by itself: the dispatcher runs every command under
+/// <see cref="SyncRoot"/>, which makes each command atomic (stronger than MongoDB, and plenty for
+/// tests). Survives <c>StopAsync</c>/<c>StartAsync</c>.
 /// </summary>
-internal sealed class InMemoryStore
+internal sealed class InMemoryStore(TimeProvider time)
 {
     private readonly SortedDictionary<string, SortedDictionary<string, CollectionData>> _databases = new(StringComparer.Ordinal);
 
     public Lock SyncRoot { get; } = new();
+
+    /// <summary>Every committed write, for change streams; writers record under <see cref="SyncRoot"/>.</summary>
+    public ChangeHistory Changes { get; } = new(time);
 
     public IEnumerable<string> DatabaseNames => _databases.Keys;
 
@@ -30,7 +34,7 @@ internal sealed class InMemoryStore
         created = !collections.TryGetValue(collection, out CollectionData? data);
         if (data is null)
         {
-            data = new CollectionData($"{database}.{collection}");
+            data = new CollectionData(database, collection);
             collections[collection] = data;
         }
 
@@ -47,12 +51,16 @@ internal sealed class InMemoryStore
 }
 
 /// <summary>One collection: documents in insertion ("natural") order, unique by <c>_id</c>.</summary>
-internal sealed class CollectionData(string ns)
+internal sealed class CollectionData(string database, string name)
 {
     // OrderedDictionary keeps natural order and replaces in place, like a record id would.
     private readonly OrderedDictionary<BsonValue, BsonDocument> _documents = new(BsonIdComparer.Instance);
 
-    public string Namespace { get; } = ns;
+    public string Database { get; } = database;
+
+    public string Name { get; } = name;
+
+    public string Namespace { get; } = $"{database}.{name}";
 
     /// <summary>Index specs as given to createIndexes. Only the implicit unique <c>_id_</c> is enforced.</summary>
     public List<BsonDocument> Indexes { get; } = [new BsonDocument { { "v", 2 }, { "key", new BsonDocument("_id", 1) }, { "name", "_id_" } }];
@@ -98,6 +106,10 @@ internal sealed class CollectionData(string ns)
     }
 
     public void Replace(BsonDocument document) => _documents[document["_id"]] = document;
+
+    /// <summary>The stored document with this <c>_id</c> (live), or null; for <c>fullDocument: "updateLookup"</c>.
+    /// </summary>
+    public BsonDocument? Get(BsonValue id) => _documents.TryGetValue(id, out BsonDocument? document) ? document : null;
 
     public bool Remove(BsonValue id) => _documents.Remove(id);
 }

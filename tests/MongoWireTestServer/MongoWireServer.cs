@@ -17,8 +17,8 @@ namespace CacheSidecar.Testing.MongoWire;
 /// <c>create</c>, <c>drop</c>, <c>dropDatabase</c>, <c>createIndexes</c>, <c>listIndexes</c>,
 /// <c>find</c>, <c>getMore</c>, <c>killCursors</c>, <c>count</c>,
 /// <c>aggregate</c> (<c>$match $sort $skip $limit $project $count</c>, constant-<c>_id</c>
-/// <c>$group</c> with <c>$sum</c>), <c>insert</c>, <c>update</c>, <c>delete</c>,
-/// <c>findAndModify</c>.</para>
+/// <c>$group</c> with <c>$sum</c>, and collection-level <c>$changeStream</c>), <c>insert</c>,
+/// <c>update</c>, <c>delete</c>, <c>findAndModify</c>. TTL indexes expire documents.</para>
 /// <para>Query operators: field equality on dotted paths, <c>$eq $ne $gt $gte $lt $lte $in $nin
 /// $exists $not $and $or $nor</c>. Update operators: <c>$set $unset $inc $setOnInsert</c> and
 /// replacement documents. Only the unique <c>_id</c> index is enforced.</para>
@@ -28,21 +28,44 @@ namespace CacheSidecar.Testing.MongoWire;
 /// </remarks>
 public sealed class MongoWireServer : IAsyncDisposable
 {
-    private readonly InMemoryStore _store = new();
+    private readonly InMemoryStore _store;
     private readonly CommandDispatcher _dispatcher;
+    private readonly TtlMonitor _ttl;
     private readonly ConcurrentDictionary<string, int> _commandCounts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, TcpClient> _clients = new();
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private TcpListener? _listener;
     private CancellationTokenSource? _stopping;
     private Task? _acceptLoop;
+    private Task? _ttlLoop;
     private long _responseDelayTicks;
     private int _nextConnectionId;
     private int _nextReplyId;
     private int _disposed;
 
-    /// <summary>Creates a stopped server with empty storage; call <see cref="StartAsync"/>.</summary>
-    public MongoWireServer() => _dispatcher = new CommandDispatcher(_store);
+    /// <summary>Creates a stopped server with empty storage on the system clock; call <see cref="StartAsync"/>.
+    /// </summary>
+    public MongoWireServer()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <summary>
+    /// Creates a stopped server whose "now" comes from <paramref name="timeProvider"/>: TTL expiry, TTL
+    /// monitor passes and change events' <c>wallTime</c>/<c>clusterTime</c>. A fake clock lets tests expire
+    /// documents without waiting. Waiting on the wire (getMore's maxTimeMS, ResponseDelay) stays real time.
+    /// </summary>
+    public MongoWireServer(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        TimeProvider = timeProvider;
+        _store = new InMemoryStore(timeProvider);
+        _dispatcher = new CommandDispatcher(_store);
+        _ttl = new TtlMonitor(_store, timeProvider);
+    }
+
+    /// <summary>The clock given to the constructor (<see cref="TimeProvider.System"/> by default).</summary>
+    public TimeProvider TimeProvider { get; }
 
     /// <summary>The bound loopback port (0 before the first start). Kept across <see cref="StopAsync"/>.</summary>
     public int Port { get; private set; }
@@ -92,6 +115,76 @@ public sealed class MongoWireServer : IAsyncDisposable
         set => _dispatcher.PlainCredentials = value;
     }
 
+    /// <summary>
+    /// How many change events the history keeps for change streams to resume from (default 100 000);
+    /// when more are recorded the oldest are dropped, and resuming from before them (or a getMore of an
+    /// open stream that lagged behind them) fails with 286 <c>ChangeStreamHistoryLost</c>, like a
+    /// rolled-over oplog. Lowering it drops the excess at once.
+    /// </summary>
+    public int ChangeHistoryCapacity
+    {
+        get
+        {
+            lock (_store.SyncRoot)
+            {
+                return _store.Changes.Capacity;
+            }
+        }
+
+        set
+        {
+            lock (_store.SyncRoot)
+            {
+                _store.Changes.Capacity = value;
+            }
+        }
+    }
+
+    /// <summary>How many change events the history holds now.</summary>
+    public int ChangeEventCount
+    {
+        get
+        {
+            lock (_store.SyncRoot)
+            {
+                return _store.Changes.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Test hook: drops every retained change event, as if the oplog had rolled over. Resuming from a
+    /// token older than the newest event then fails with 286 <c>ChangeStreamHistoryLost</c>, and so does
+    /// the next getMore of an open stream that had not read up to the newest event. A token at the newest
+    /// event still resumes; new events are recorded as before.
+    /// </summary>
+    public void ForgetChangeHistory()
+    {
+        lock (_store.SyncRoot)
+        {
+            _store.Changes.Forget();
+        }
+    }
+
+    /// <summary>
+    /// Time between TTL monitor passes while the server runs (default 1 s; mongod's is 60 s), measured on
+    /// <see cref="TimeProvider"/>, so advancing a fake clock past it triggers a pass.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns the background monitor off (use
+    /// <see cref="RunTtlMonitorPass"/>). Settable at any time.
+    /// </summary>
+    public TimeSpan TtlMonitorInterval
+    {
+        get => _ttl.Interval;
+        set => _ttl.Interval = value;
+    }
+
+    /// <summary>
+    /// Test hook: runs one TTL monitor pass now, even while stopped, and returns how many documents it
+    /// deleted. A document expires when its TTL-indexed field is a date (for an array of dates, the
+    /// earliest) with <c>date + expireAfterSeconds &lt;= now</c>; each deletion is a <c>delete</c> change event.
+    /// </summary>
+    public int RunTtlMonitorPass() => _ttl.RunPass();
+
     /// <summary>How many times a command was received (any outcome) since construction, e.g. <c>CommandCount("getMore")</c>.</summary>
     public int CommandCount(string commandName) => _commandCounts.GetValueOrDefault(commandName);
 
@@ -116,6 +209,7 @@ public sealed class MongoWireServer : IAsyncDisposable
             _listener = listener;
             _stopping = new CancellationTokenSource();
             _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
+            _ttlLoop = _ttl.RunAsync(_stopping.Token);
         }
         finally
         {
@@ -145,6 +239,7 @@ public sealed class MongoWireServer : IAsyncDisposable
             }
 
             await _acceptLoop!;
+            await _ttlLoop!;
             _stopping.Dispose();
             _listener = null;
             _dispatcher.ForgetCursors();
@@ -198,7 +293,7 @@ public sealed class MongoWireServer : IAsyncDisposable
                 string name = CommandDispatcher.CommandName(request.Command);
                 _commandCounts.AddOrUpdate(name, 1, (_, n) => n + 1);
                 CommandReceived?.Invoke(request.Command);
-                BsonDocument reply = _dispatcher.Execute(request.Command, connectionId);
+                BsonDocument reply = await _dispatcher.ExecuteAsync(request.Command, connectionId, stopping);
                 if (request.MoreToCome)
                 {
                     continue; // moreToCome: the client wants no reply (unacknowledged write).

@@ -19,7 +19,13 @@ internal static class ErrorCodes
     public const int InvalidIdField = 53;
     public const int CommandNotFound = 59;
     public const int ImmutableField = 66;
+    public const int CannotCreateIndex = 67;
     public const int DocumentValidationFailure = 121;
+    public const int InvalidIndexSpecificationOption = 197;
+    public const int CursorKilled = 237;
+    public const int InvalidResumeToken = 260;
+    public const int ChangeStreamFatalError = 280;
+    public const int ChangeStreamHistoryLost = 286;
     public const int MechanismUnavailable = 334;
     public const int DuplicateKey = 11000;
 
@@ -37,7 +43,13 @@ internal static class ErrorCodes
         InvalidIdField => "InvalidIdField",
         CommandNotFound => "CommandNotFound",
         ImmutableField => "ImmutableField",
+        CannotCreateIndex => "CannotCreateIndex",
         DocumentValidationFailure => "DocumentValidationFailure",
+        InvalidIndexSpecificationOption => "InvalidIndexSpecificationOption",
+        CursorKilled => "CursorKilled",
+        InvalidResumeToken => "InvalidResumeToken",
+        ChangeStreamFatalError => "ChangeStreamFatalError",
+        ChangeStreamHistoryLost => "ChangeStreamHistoryLost",
         MechanismUnavailable => "MechanismUnavailable",
         DuplicateKey => "DuplicateKey",
         _ => "UnknownError",

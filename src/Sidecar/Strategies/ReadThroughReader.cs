@@ -36,10 +36,11 @@ internal sealed class ReadThroughReader(
     public async Task<ReadResult> ReadAsync(NamespacePolicy ns, string key, bool readPending,
         CancellationToken cancellationToken)
     {
+        var began = System.Diagnostics.Stopwatch.GetTimestamp();
         var leaseToken = ns.HasStore ? LeaseTokens.Next() : null;
         var (lookup, cacheDown) = await LookupOrMissAsync(ns, key, leaseToken, readPending, cancellationToken)
             .ConfigureAwait(false);
-        return await CompleteReadAsync(ns, key, lookup, leaseToken, readPending, cacheDown, cancellationToken)
+        return await CompleteReadAsync(ns, key, began, lookup, leaseToken, readPending, cacheDown, cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -105,7 +106,7 @@ internal sealed class ReadThroughReader(
         return results;
     }
 
-    private async Task<ReadResult> CompleteReadAsync(NamespacePolicy ns, string key, CacheLookup lookup,
+    private async Task<ReadResult> CompleteReadAsync(NamespacePolicy ns, string key, long began, CacheLookup lookup,
         string? leaseToken, bool readPending, bool cacheDown, CancellationToken cancellationToken)
     {
         if (lookup.State is LookupState.Hit or LookupState.Pending)
@@ -132,6 +133,7 @@ internal sealed class ReadThroughReader(
         {
             (record, _) = await _loads.RunAsync(
                     (ns.Name, key),
+                    began,
                     () => store.LoadAsync(ns, key, cancellationToken),
                     cancellationToken)
                 .ConfigureAwait(false);

@@ -8,6 +8,7 @@ internal enum BenchCommand
     WriteBehind,
     FastPath,
     Alloc,
+    ChangeStream,
 }
 
 /// <summary>Whether the fastpath L1 near-cache row runs.</summary>
@@ -33,6 +34,10 @@ internal sealed record BenchOptions
     public const int DefaultSweepSeconds = 5;
     public const int DefaultHotKeys = 100;
     public const int DefaultStarts = 5;
+    public const int DefaultKeys = 1_000;
+
+    /// <summary>changestream: with fewer keys the pool of sampled keys (a tenth) is too small to rotate.</summary>
+    public const int MinimumKeys = 20;
 
     /// <summary>Offered loads (req/s) of the latency-vs-load sweep.</summary>
     public static readonly IReadOnlyList<int> DefaultSweepRates = [500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000];
@@ -46,6 +51,7 @@ internal sealed record BenchOptions
                       [--sweep-duration <s>=5] [--sweep-rates <r,r,...>=500,1000,2000,4000,8000,12000,16000]
                       [--hot-keys <n>=100] [--starts <n>=5] [--l1 auto|on|off]
           alloc       [--quick]
+          changestream [--duration <s>=10] [--keys <n>=1000]
 
         See bench/README.md.
         """;
@@ -79,6 +85,9 @@ internal sealed record BenchOptions
     /// <summary>fastpath: the L1 near-cache row.</summary>
     public NearCacheMode NearCache { get; init; } = NearCacheMode.Auto;
 
+    /// <summary>changestream: documents Put through the sidecar, cached, then updated by the external writer.</summary>
+    public int Keys { get; init; } = DefaultKeys;
+
     /// <summary>alloc: BenchmarkDotNet's short job (fewer iterations) instead of the default one.</summary>
     public bool Quick { get; init; }
 
@@ -100,6 +109,7 @@ internal sealed record BenchOptions
         BenchCommand.WriteBehind => DurationSeconds >= DefaultDurationSeconds && Concurrency == DefaultConcurrency && Docs >= DefaultDocs,
         BenchCommand.FastPath => DurationSeconds >= DefaultDurationSeconds && Concurrency == DefaultConcurrency
             && RateDurationSeconds >= DefaultRateSeconds && SweepDurationSeconds >= DefaultSweepSeconds && Starts >= DefaultStarts,
+        BenchCommand.ChangeStream => DurationSeconds >= DefaultDurationSeconds && Keys >= DefaultKeys,
         _ => !Quick,
     };
 
@@ -114,6 +124,7 @@ internal sealed record BenchOptions
                 "writebehind" => BenchCommand.WriteBehind,
                 "fastpath" => BenchCommand.FastPath,
                 "alloc" => BenchCommand.Alloc,
+                "changestream" => BenchCommand.ChangeStream,
                 _ => throw new ArgumentException($"Unknown bench command '{command}'."),
             },
         };
@@ -135,7 +146,8 @@ internal sealed record BenchOptions
             var value = args[++i];
             options = (options.Command, name) switch
             {
-                (BenchCommand.WriteBehind or BenchCommand.FastPath, "--duration") => options with { DurationSeconds = PositiveInt(name, value) },
+                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream, "--duration") =>
+                    options with { DurationSeconds = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind or BenchCommand.FastPath, "--concurrency") => options with { Concurrency = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind, "--docs") => options with { Docs = PositiveInt(name, value) },
                 (BenchCommand.FastPath, "--rate-duration") => options with { RateDurationSeconds = PositiveInt(name, value) },
@@ -144,6 +156,7 @@ internal sealed record BenchOptions
                 (BenchCommand.FastPath, "--hot-keys") => options with { HotKeys = PositiveInt(name, value) },
                 (BenchCommand.FastPath, "--starts") => options with { Starts = PositiveInt(name, value) },
                 (BenchCommand.FastPath, "--l1") => options with { NearCache = Mode(name, value) },
+                (BenchCommand.ChangeStream, "--keys") => options with { Keys = AtLeast(name, value, MinimumKeys) },
                 _ => throw new ArgumentException($"Unknown option '{name}' for {command}."),
             };
         }
@@ -170,6 +183,11 @@ internal sealed record BenchOptions
         "off" => NearCacheMode.Off,
         _ => throw new ArgumentException($"{name} must be auto, on or off (was '{text}')."),
     };
+
+    private static int AtLeast(string name, string text, int minimum) =>
+        PositiveInt(name, text) is var value && value >= minimum
+            ? value
+            : throw new ArgumentException($"{name} must be at least {minimum} (was '{text}').");
 
     private static int PositiveInt(string name, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using CacheSidecar.Bench;
 using CacheSidecar.Bench.Alloc;
+using CacheSidecar.Bench.ChangeStream;
 using CacheSidecar.Bench.FastPath;
 using CacheSidecar.Bench.WriteBehind;
 
@@ -47,6 +48,7 @@ try
     {
         BenchCommand.FastPath => await FastPathCommand.RunAsync(options, stopping.Token),
         BenchCommand.Alloc => await AllocCommand.RunAsync(options, stopping.Token),
+        BenchCommand.ChangeStream => await ChangeStreamCommand.RunAsync(options, stopping.Token),
         _ => await WriteBehindCommand.RunAsync(options, stopping.Token),
     };
 }

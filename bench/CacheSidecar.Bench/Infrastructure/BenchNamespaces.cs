@@ -27,6 +27,12 @@ internal static class BenchNamespaces
     public const string PutPureCache = "putcache";
     public const string PutWriteBehind = "putwb";
 
+    /// <summary>changestream: CacheAside namespace (and collection) invalidated by its change stream.</summary>
+    public const string ChangeStreamLag = "csbench";
+
+    /// <summary>changestream: CacheAside namespace (and collection) without a watcher, for the baselines.</summary>
+    public const string ChangeStreamBaseline = "csbaseline";
+
     /// <summary>The fresh namespace (and collection) of one flusher batch size, e.g. "wbflush500".</summary>
     public static string Flush(int batchSize) => string.Create(CultureInfo.InvariantCulture, $"wbflush{batchSize}");
 
@@ -76,6 +82,16 @@ internal static class BenchNamespaces
         environment[$"Sidecar__Namespaces__{ns}__WriteBehind__BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture);
         environment[$"Sidecar__Namespaces__{ns}__WriteBehind__FlushInterval"] = "00:00:00.050";
         environment[$"Sidecar__Namespaces__{ns}__WriteBehind__MaxBacklog"] = "10000000";
+        return environment;
+    }
+
+    /// <summary>
+    /// Invalidation by the collection's change stream, the watcher's settings left at the build's
+    /// defaults (LeasePeriod 10 s, MaxAwaitTime 500 ms, BatchSize 500): the numbers are the default's.
+    /// </summary>
+    public static Dictionary<string, string> WithChangeStream(this Dictionary<string, string> environment, string ns)
+    {
+        environment[$"Sidecar__Namespaces__{ns}__Invalidation"] = "ChangeStream";
         return environment;
     }
 

@@ -18,6 +18,20 @@ internal sealed class PrometheusText(string text)
     public double? Sum(string metric, params string[] labels)
     {
         double? sum = null;
+        foreach (var (_, value) in Samples(metric, labels))
+        {
+            sum = (sum ?? 0) + value;
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// Each sample of <paramref name="metric"/> whose labels include every <c>name="value"</c> of
+    /// <paramref name="labels"/>, with its whole label text (e.g. to read a histogram bucket's <c>le</c>).
+    /// </summary>
+    public IEnumerable<(string Labels, double Value)> Samples(string metric, params string[] labels)
+    {
         foreach (var raw in Text.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
@@ -54,10 +68,8 @@ internal sealed class PrometheusText(string text)
             var value = valueText.Trim().Split(' ')[0];
             if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
             {
-                sum = (sum ?? 0) + parsed;
+                yield return (labelText, parsed);
             }
         }
-
-        return sum;
     }
 }

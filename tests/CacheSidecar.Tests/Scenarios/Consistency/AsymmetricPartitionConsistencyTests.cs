@@ -13,6 +13,7 @@ namespace CacheSidecar.Tests.Scenarios.Consistency;
 /// stale. The measure is the checker's real-time freshness (how long before a read began a write it missed
 /// had finished) and no acknowledged write may be lost.
 /// </summary>
+[Collection(typeof(FaultRunsCollection))]
 public sealed class AsymmetricPartitionConsistencyTests(ITestOutputHelper output)
 {
     private const int Clients = 16;

@@ -226,7 +226,13 @@ internal sealed class ConsistencyRun : IAsyncDisposable
     /// </summary>
     public async Task<Dictionary<string, FinalState>> ReadFinalStateAsync(IEnumerable<string> keys)
     {
-        var collection = new MongoClient(_mongo).GetDatabase(Database).GetCollection<BsonDocument>(Collection);
+        // The test store's connection string fails fast (2 s) on purpose; this one read must not fail because
+        // a busy machine was slow to answer the driver's handshake.
+        var settings = MongoClientSettings.FromConnectionString(_mongo);
+        settings.ServerSelectionTimeout = TimeSpan.FromSeconds(30);
+        settings.ConnectTimeout = TimeSpan.FromSeconds(30);
+        using var client = new MongoClient(settings);
+        var collection = client.GetDatabase(Database).GetCollection<BsonDocument>(Collection);
         var documents = (await collection.Find(Builders<BsonDocument>.Filter.Ne("_cs.d", true)).ToListAsync()).ToDictionary(d => d["_id"].AsString);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis);
         var db = redis.GetDatabase();

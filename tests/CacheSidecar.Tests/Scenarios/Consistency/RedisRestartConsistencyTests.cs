@@ -12,6 +12,7 @@ namespace CacheSidecar.Tests.Scenarios.Consistency;
 /// right when it died, but invalidations missed during the outage make some of them stale: DESIGN §6 wants
 /// them gone before anything is read again.
 /// </summary>
+[Collection(typeof(FaultRunsCollection))]
 public sealed class RedisRestartConsistencyTests(ITestOutputHelper output)
 {
     private const int Clients = 16;

@@ -47,12 +47,39 @@ public sealed class ConsistencyCheckerTests(RedisSingleFixture redis, ITestOutpu
         Assert.NotEmpty(found);
     }
 
-    private async Task<(List<Op> History, List<string> Violations)> RunAsync(CacheStrategy strategy, TimeSpan storeDelay, IDictionary<string, string?>? extra = null, int hotKeys = HotKeys, int? seed = null)
+    [Theory(Skip = "sidecar bug (reported with this branch): a Get that joins another caller's in-flight store "
+        + "load returns what that load read before a Put the Get began after, and fills it under its own lease")]
+    [InlineData(CacheStrategy.CacheAside)]
+    [InlineData(CacheStrategy.WriteThrough)]
+    public async Task With_slow_store_reads_no_get_serves_or_fills_a_load_older_than_a_write_it_began_after(
+        CacheStrategy strategy)
+    {
+        // Store reads answer after 100 ms, writes after 1 ms: a load in flight outlives a whole Put, so a Get
+        // that begins after the Put returned finds one to join (single-flight) in its own sidecar. On a busy
+        // machine thread starvation opens the same window with a fast store, rarely.
+        var (_, violations) = await RunAsync(strategy, storeDelay: TimeSpan.FromMilliseconds(1), hotKeys: 5,
+            slowReads: TimeSpan.FromMilliseconds(100));
+
+        Assert.True(violations.Count == 0,
+            $"{violations.Count} violation(s):\n{string.Join('\n', violations.Take(15))}");
+    }
+
+    private async Task<(List<Op> History, List<string> Violations)> RunAsync(CacheStrategy strategy,
+        TimeSpan storeDelay, IDictionary<string, string?>? extra = null, int hotKeys = HotKeys, int? seed = null,
+        TimeSpan? slowReads = null)
     {
         await using var store = await MongoTestEndpoint.AcquireWireServerAsync();
         if (store.WireServer is { } wire)
         {
             wire.ResponseDelay = storeDelay;
+            if (slowReads is { } slow)
+            {
+                // The wire server has one delay for every reply; set just before each command runs, it is the
+                // read delay for finds and the store delay for the rest. Connections race on it, which only
+                // mixes up, now and then, which of the two delays a command gets.
+                wire.CommandReceived = command =>
+                    wire.ResponseDelay = command.GetElement(0).Name == "find" ? slow : storeDelay;
+            }
         }
 
         await using var run = new ConsistencyRun(redis.Configuration, store.ConnectionString, strategy);
@@ -60,10 +87,19 @@ public sealed class ConsistencyCheckerTests(RedisSingleFixture redis, ITestOutpu
         var history = await run.RunClientsAsync(Clients, hotKeys, Duration, seed: seed ?? (int)strategy + 1, MinOperations);
         await run.WaitForWriteBehindDrainAsync();
         var final = await run.ReadFinalStateAsync(history.Select(op => op.Key).Distinct());
-        var violations = HistoryChecker.Check(history, final);
+        // Steady state: no call may fail and no read may be stale (allowance 0).
+        var result = HistoryChecker.Check(history, final, allowedStaleness: TimeSpan.Zero);
+        var violations = result.Violations.Select(v => v.ToString()).ToList();
 
         var counts = history.GroupBy(op => op.Kind).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}");
-        output.WriteLine($"{strategy}: {history.Count} operations ({string.Join(", ", counts)}), {history.Count(op => op.Kind == OpKind.Get && op.Found)} reads found a value; {violations.Count} violation(s)");
+        var found = history.Count(op => op.Kind == OpKind.Get && op.Found);
+        output.WriteLine($"{strategy}: {history.Count} operations ({string.Join(", ", counts)}), {found} reads found a value");
+        output.WriteLine("  " + result.Summary());
+        if (HistoryDump.WriteIfRequested($"steady-{strategy}", history) is { } dumped)
+        {
+            output.WriteLine("  history: " + dumped);
+        }
+
         foreach (var violation in violations.Take(5))
         {
             output.WriteLine("  " + violation);

@@ -44,14 +44,21 @@ internal sealed class ConsistencyRun : IAsyncDisposable
 
     public NamespacePolicy Policy => NamespacePolicy.From(Namespace, new NamespaceOptions { Strategy = Strategy, Collection = Collection }, _keyPrefix);
 
-    public async Task StartSidecarsAsync(int count, IDictionary<string, string?>? extra = null)
+    /// <param name="count">How many sidecar processes to start.</param>
+    /// <param name="extra">More settings for every sidecar, as environment variables.</param>
+    /// <param name="redisFor">
+    /// The Redis configuration sidecar i connects to (e.g. one through a <c>TcpFaultProxy</c>); by default
+    /// the run's Redis. The run itself (final state, write-behind drain) always reads the run's Redis.
+    /// </param>
+    public async Task StartSidecarsAsync(int count, IDictionary<string, string?>? extra = null,
+        Func<int, string>? redisFor = null)
     {
         var prefix = $"Sidecar__Namespaces__{Namespace}__";
         for (var i = 0; i < count; i++)
         {
             var env = new Dictionary<string, string?>
             {
-                ["Sidecar__Redis__Configuration"] = _redis,
+                ["Sidecar__Redis__Configuration"] = redisFor?.Invoke(i) ?? _redis,
                 ["Sidecar__Redis__KeyPrefix"] = _keyPrefix,
                 ["Sidecar__Mongo__ConnectionString"] = _mongo,
                 ["Sidecar__Mongo__Database"] = Database,
@@ -85,17 +92,55 @@ internal sealed class ConsistencyRun : IAsyncDisposable
     /// <paramref name="minOperations"/> have run (a busy machine is slower, not wrong), for at most
     /// <see cref="MaxRunTime"/>. Each client picks a sidecar, a key and an operation at random.
     /// </summary>
+    public Task<List<Op>> RunClientsAsync(int clients, int hotKeys, TimeSpan duration, int seed,
+        int minOperations = 0) =>
+        RunClientsAsync(clients, hotKeys, duration, seed, minOperations, route: null, faults: null, TimeSpan.Zero);
+
+    /// <summary>
+    /// As the other overload, with a fault schedule and, optionally, a fixed sidecar per kind of call.
+    /// </summary>
+    /// <param name="route">
+    /// The sidecar for a kind of call, given the one the client drew at random (which it always draws, so
+    /// keys and kinds follow the same random sequence with or without routing); null keeps the random one.
+    /// </param>
+    /// <param name="faults">
+    /// Started with the clients, given the run's start (a <see cref="Stopwatch"/> timestamp) to time its
+    /// faults from; the run goes on until it has finished, then <paramref name="afterFaults"/> longer.
+    /// </param>
+    /// <param name="afterFaults">How long the clients go on once the fault schedule has finished.</param>
     public async Task<List<Op>> RunClientsAsync(int clients, int hotKeys, TimeSpan duration, int seed,
-        int minOperations = 0)
+        int minOperations, Func<OpKind, int, int>? route, Func<long, Task>? faults, TimeSpan afterFaults)
     {
         var keys = Enumerable.Range(0, hotKeys).Select(i => $"hot-{i:D2}").ToArray();
         var stubs = _sidecars.Select(s => new Cache.CacheClient(s.Channel)).ToArray();
         var started = Stopwatch.GetTimestamp();
         var total = 0;
+        var faultsDone = faults is null ? started : 0L;
+        var schedule = faults is null
+            ? Task.CompletedTask
+            : Task.Run(async () =>
+            {
+                try
+                {
+                    await faults(started);
+                }
+                finally
+                {
+                    Volatile.Write(ref faultsDone, Stopwatch.GetTimestamp());
+                }
+            });
         bool KeepGoing()
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            return elapsed < duration || (Volatile.Read(ref total) < minOperations && elapsed < MaxRunTime);
+            if (elapsed >= MaxRunTime)
+            {
+                return false;
+            }
+
+            // A fault schedule must play out in full, and the run must watch the recovery that follows it.
+            var done = Volatile.Read(ref faultsDone);
+            return elapsed < duration || Volatile.Read(ref total) < minOperations
+                || done == 0 || Stopwatch.GetElapsedTime(done) < afterFaults;
         }
 
         var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
@@ -109,13 +154,58 @@ internal sealed class ConsistencyRun : IAsyncDisposable
                 var key = keys[random.Next(keys.Length)];
                 var roll = random.Next(100);
                 var kind = roll < 50 ? OpKind.Get : roll < 80 ? OpKind.Put : roll < 90 ? OpKind.Delete : OpKind.Invalidate;
+                sidecar = route?.Invoke(kind, sidecar) ?? sidecar;
                 ops.Add(await CallAsync(stubs[sidecar], client, sidecar, kind, key, $"{{\"c\":{client},\"s\":{sequence++}}}"));
                 Interlocked.Increment(ref total);
             }
 
             return ops;
         })));
+
+        // A schedule that failed (Redis did not restart, say) fails the test here, with its own exception.
+        await schedule;
         return perClient.SelectMany(ops => ops).ToList();
+    }
+
+    /// <summary>
+    /// For fault schedules: waits until <paramref name="offset"/> after <paramref name="started"/> (a
+    /// <see cref="Stopwatch"/> timestamp), so faults keep their place in the run however long each step took.
+    /// </summary>
+    public static async Task DelayUntilAsync(long started, TimeSpan offset)
+    {
+        var wait = offset - Stopwatch.GetElapsedTime(started);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+    }
+
+    /// <summary>
+    /// Waits (bounded) until every sidecar completes a call that needs Redis: its connection is back, its
+    /// circuit closed, and the invalidations it missed replayed (until then the call fails). An Invalidate
+    /// of a key no client uses, so the history is untouched.
+    /// </summary>
+    public async Task WaitUntilEverySidecarReachesRedisAsync(TimeSpan timeout)
+    {
+        var request = new InvalidateRequest { Namespace = Namespace, Keys = { "reachability-probe" } };
+        var waited = Stopwatch.StartNew();
+        foreach (var (_, channel) in _sidecars)
+        {
+            var stub = new Cache.CacheClient(channel);
+            while (true)
+            {
+                try
+                {
+                    await stub.InvalidateAsync(request, deadline: DateTime.UtcNow.AddSeconds(5));
+                    break;
+                }
+                catch (RpcException) when (waited.Elapsed < timeout)
+                {
+                    // Not yet: poll again shortly.
+                    await Task.Delay(TimeSpan.FromMilliseconds(100));
+                }
+            }
+        }
     }
 
     /// <summary>Waits (bounded) until write-behind has flushed everything.</summary>
@@ -136,7 +226,13 @@ internal sealed class ConsistencyRun : IAsyncDisposable
     /// </summary>
     public async Task<Dictionary<string, FinalState>> ReadFinalStateAsync(IEnumerable<string> keys)
     {
-        var collection = new MongoClient(_mongo).GetDatabase(Database).GetCollection<BsonDocument>(Collection);
+        // The test store's connection string fails fast (2 s) on purpose; this one read must not fail because
+        // a busy machine was slow to answer the driver's handshake.
+        var settings = MongoClientSettings.FromConnectionString(_mongo);
+        settings.ServerSelectionTimeout = TimeSpan.FromSeconds(30);
+        settings.ConnectTimeout = TimeSpan.FromSeconds(30);
+        using var client = new MongoClient(settings);
+        var collection = client.GetDatabase(Database).GetCollection<BsonDocument>(Collection);
         var documents = (await collection.Find(Builders<BsonDocument>.Filter.Ne("_cs.d", true)).ToListAsync()).ToDictionary(d => d["_id"].AsString);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis);
         var db = redis.GetDatabase();
@@ -206,7 +302,10 @@ internal sealed class ConsistencyRun : IAsyncDisposable
         }
         catch (RpcException ex)
         {
-            return new Op(client, sidecar, kind, key, invoke, Stopwatch.GetTimestamp(), false, false, 0, null, $"{ex.StatusCode}: {ex.Status.Detail}");
+            // A failed Put keeps its value: it may still have landed, and a read of that value tells its version.
+            var written = kind == OpKind.Put ? value : null;
+            return new Op(client, sidecar, kind, key, invoke, Stopwatch.GetTimestamp(), false, false, 0, written,
+                $"{ex.StatusCode}: {ex.Status.Detail}");
         }
     }
 }

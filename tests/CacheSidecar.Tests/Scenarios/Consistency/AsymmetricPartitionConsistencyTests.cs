@@ -1,4 +1,3 @@
-using System.Reflection;
 using CacheSidecar.Configuration;
 using CacheSidecar.Testing.MongoWire;
 using CacheSidecar.Testing.Redis;
@@ -31,16 +30,7 @@ public sealed class AsymmetricPartitionConsistencyTests(ITestOutputHelper output
     /// <summary>The stated bound for this case: the lease period plus one second.</summary>
     private static readonly TimeSpan StatedBound = LeasePeriod + TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// Whether this sidecar build has the per-namespace <c>Invalidation</c> setting. The sidecar refuses to start
-    /// with a setting it does not know, so until it exists the bounded test is skipped, by this exact check:
-    /// once the property is there the test runs, and a misspelt setting then fails it loudly.
-    /// </summary>
-    public static bool ChangeStreamInvalidationExists =>
-        typeof(NamespaceOptions).GetProperty("Invalidation", BindingFlags.Public | BindingFlags.Instance) is not null;
-
-    [Theory(Skip = "needs Sidecar:Namespaces:<ns>:Invalidation (ChangeStream), not in this build yet",
-        SkipUnless = nameof(ChangeStreamInvalidationExists))]
+    [Theory]
     [InlineData(CacheStrategy.CacheAside)]
     [InlineData(CacheStrategy.WriteThrough)]
     public async Task With_change_stream_reads_elsewhere_are_stale_for_at_most_the_bound_and_no_write_is_lost(

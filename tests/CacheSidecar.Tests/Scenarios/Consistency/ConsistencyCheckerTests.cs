@@ -47,10 +47,10 @@ public sealed class ConsistencyCheckerTests(RedisSingleFixture redis, ITestOutpu
         Assert.NotEmpty(found);
     }
 
-    [Theory(Skip = "sidecar bug (reported with this branch): a Get that joins another caller's in-flight store "
-        + "load returns what that load read before a Put the Get began after, and fills it under its own lease")]
+    [Theory]
     [InlineData(CacheStrategy.CacheAside)]
-    [InlineData(CacheStrategy.WriteThrough)]
+    // Write-through is not listed yet: with 100 ms store reads it still showed 4 reads up to 57 ms
+    // stale after the single-flight fix (issue 12's closing note); out of CI until understood and fixed.
     public async Task With_slow_store_reads_no_get_serves_or_fills_a_load_older_than_a_write_it_began_after(
         CacheStrategy strategy)
     {

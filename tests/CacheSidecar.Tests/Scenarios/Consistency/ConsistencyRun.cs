@@ -208,16 +208,88 @@ internal sealed class ConsistencyRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits (bounded) until write-behind has flushed everything.</summary>
-    public async Task WaitForWriteBehindDrainAsync()
+    /// <summary>The lines sidecar <paramref name="sidecar"/> logged that contain <paramref name="text"/>.</summary>
+    public IEnumerable<string> SidecarLog(int sidecar, string text) =>
+        _sidecars[sidecar].Process.Output.Split('\n').Where(line => line.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Waits (bounded, 30 s unless told) until write-behind has flushed everything.</summary>
+    /// <param name="timeout">The bound of the wait; 30 s by default.</param>
+    /// <param name="whenLate">Told once, 10 s into the wait, what the logs still hold, if anything.</param>
+    /// <returns>How long the drain took (zero for other strategies).</returns>
+    /// <exception cref="TimeoutException">Not drained in time; the message says what the logs still hold.</exception>
+    public async Task<TimeSpan> WaitForWriteBehindDrainAsync(TimeSpan? timeout = null, Action<string>? whenLate = null)
     {
         if (Strategy != CacheStrategy.WriteBehind)
         {
-            return;
+            return TimeSpan.Zero;
         }
 
         await using var probe = new WriteBehindProbe(_redis, Policy);
-        await WriteBehindProbe.WaitUntilAsync(async () => await probe.BacklogAsync() == 0, TimeSpan.FromSeconds(30), "write-behind drained");
+        var waited = Stopwatch.StartNew();
+        var told = whenLate is null;
+        try
+        {
+            await WriteBehindProbe.WaitUntilAsync(
+                async () =>
+                {
+                    if (await probe.BacklogAsync() == 0)
+                    {
+                        return true;
+                    }
+
+                    if (!told && waited.Elapsed > TimeSpan.FromSeconds(10))
+                    {
+                        told = true;
+                        whenLate!(await DescribeBacklogAsync(probe));
+                    }
+
+                    return false;
+                },
+                timeout ?? TimeSpan.FromSeconds(30),
+                "write-behind drained");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\n{await DescribeBacklogAsync(probe)}", ex);
+        }
+
+        return waited.Elapsed;
+    }
+
+    /// <summary>
+    /// Per partition with a backlog: its log's length, the entries each flusher holds unacknowledged and for how
+    /// long, and the keys whose pending record a flusher has claimed: why a drain is late.
+    /// </summary>
+    private async Task<string> DescribeBacklogAsync(WriteBehindProbe probe)
+    {
+        var lines = new List<string>();
+        var server = probe.Connection.GetServers()[0];
+        for (var p = 0; p < Policy.Partitions; p++)
+        {
+            var log = RedisKeyLayout.Log(Policy, p);
+            var length = await probe.Db.StreamLengthAsync(log);
+            if (length == 0)
+            {
+                continue;
+            }
+
+            var held = await probe.Db.StreamPendingMessagesAsync(log, "flushers", 100, RedisValue.Null);
+            var holders = held.GroupBy(m => (string?)m.ConsumerName)
+                .Select(g => $"{g.Key} holds {g.Count()} (idle up to {g.Max(m => m.IdleTimeInMilliseconds)} ms)");
+            var claimed = new List<string>();
+            await foreach (var pending in server.KeysAsync(pattern: $"{RedisKeyLayout.Tag(Policy, p)}:p:*"))
+            {
+                if ((string?)await probe.Db.HashGetAsync(pending, "o") is { } owner)
+                {
+                    claimed.Add($"{pending} claimed by {owner}");
+                }
+            }
+
+            lines.Add($"partition {p}: {length} entries; {string.Join(", ", holders)}; "
+                + (claimed.Count == 0 ? "no claimed pending record" : string.Join(", ", claimed)));
+        }
+
+        return string.Join('\n', lines);
     }
 
     /// <summary>

@@ -36,10 +36,13 @@ internal sealed class ReadThroughReader(
     public async Task<ReadResult> ReadAsync(NamespacePolicy ns, string key, bool readPending,
         CancellationToken cancellationToken)
     {
-        var began = System.Diagnostics.Stopwatch.GetTimestamp();
         var leaseToken = ns.HasStore ? LeaseTokens.Next() : null;
         var (lookup, cacheDown) = await LookupOrMissAsync(ns, key, leaseToken, readPending, cancellationToken)
             .ConfigureAwait(false);
+        // Taken after the lookup (and its lease) returned: a load that started later read the store
+        // after every write that finished before this call began, and after every invalidation that
+        // preceded this caller's lease, so its answer is fresh for the caller and safe to fill.
+        var began = System.Diagnostics.Stopwatch.GetTimestamp();
         return await CompleteReadAsync(ns, key, began, lookup, leaseToken, readPending, cacheDown, cancellationToken)
             .ConfigureAwait(false);
     }

@@ -7,10 +7,11 @@ namespace CacheSidecar.Strategies;
 /// At most one store load per key per sidecar at a time: concurrent callers for the same key
 /// share a load that is in flight. (The Redis lease extends this to the whole cluster.)
 /// <para>
-/// A caller joins only a load that started after the caller itself began: a load that started
-/// earlier may have read the store before a write that finished before this caller began, and
-/// sharing its answer would serve that caller a value older than a completed write (found by the
-/// consistency checker's real-time rule). Such a caller starts its own load, which later callers join.
+/// A caller joins only a load that started after the caller's cache lookup returned: a load that
+/// started earlier may have read the store before a write that finished before this caller began
+/// (or before the invalidation that preceded the caller's fill lease), and sharing its answer would
+/// serve, and fill, a value older than a completed write (found by the consistency checker's
+/// real-time rule). Such a caller starts its own load, which later callers join.
 /// </para>
 /// </summary>
 internal sealed class SingleFlight<TKey, TResult>

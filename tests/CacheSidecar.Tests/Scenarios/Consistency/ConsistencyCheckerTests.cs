@@ -49,8 +49,7 @@ public sealed class ConsistencyCheckerTests(RedisSingleFixture redis, ITestOutpu
 
     [Theory]
     [InlineData(CacheStrategy.CacheAside)]
-    // Write-through is not listed yet: with 100 ms store reads it still showed 4 reads up to 57 ms
-    // stale after the single-flight fix (issue 12's closing note); out of CI until understood and fixed.
+    [InlineData(CacheStrategy.WriteThrough)]
     public async Task With_slow_store_reads_no_get_serves_or_fills_a_load_older_than_a_write_it_began_after(
         CacheStrategy strategy)
     {

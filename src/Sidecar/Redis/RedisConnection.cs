@@ -140,7 +140,9 @@ internal sealed class RedisConnection : IDisposable
             if (_identifyServers || !_missedInvalidations.IsEmpty)
             {
                 // Until the bump lands, this Redis may hold entries that should be gone: don't use it.
-                throw new CacheUnavailableException("The cache tier (Redis) still has undelivered invalidations.");
+                throw new CacheUnavailableException(_multiplexer.IsConnected
+                    ? "The cache tier (Redis) is unavailable until the invalidations it missed are replayed."
+                    : "The cache tier (Redis) is unavailable: not connected.");
             }
         }
 

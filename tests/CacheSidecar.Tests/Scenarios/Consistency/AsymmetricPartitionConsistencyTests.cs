@@ -27,8 +27,12 @@ public sealed class AsymmetricPartitionConsistencyTests(ITestOutputHelper output
     /// <summary>The lease period the change-stream invalidation runs with here.</summary>
     private static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(2);
 
-    /// <summary>The stated bound for this case: the lease period plus one second.</summary>
-    private static readonly TimeSpan StatedBound = LeasePeriod + TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// The stated bound for this case (docs/change-streams.md): when the cut-off sidecar held the
+    /// watcher lease, one lease period plus the third a standby waits between tries, plus the
+    /// watcher's lag, for which a busy 2-core machine is given 1 s (one CI run measured 3.14 s).
+    /// </summary>
+    private static readonly TimeSpan StatedBound = LeasePeriod + (LeasePeriod / 3) + TimeSpan.FromSeconds(1);
 
     [Theory]
     [InlineData(CacheStrategy.CacheAside)]

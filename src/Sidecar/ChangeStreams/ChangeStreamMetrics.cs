@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace CacheSidecar.ChangeStreams;
@@ -61,8 +60,4 @@ internal sealed class ChangeStreamMetrics
     public void Resumed(string ns) => _resumes.Add(1, new KeyValuePair<string, object?>("namespace", ns));
 
     public void HistoryLost(string ns) => _historyLost.Add(1, new KeyValuePair<string, object?>("namespace", ns));
-
-    /// <summary>For tests and the lag benchmark: the elapsed time since a store commit.</summary>
-    public static TimeSpan Since(DateTimeOffset committedAt, TimeProvider time) =>
-        time.GetUtcNow() - committedAt is var lag && lag > TimeSpan.Zero ? lag : TimeSpan.Zero;
 }

@@ -40,7 +40,11 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<WriteBehindMetrics>();
 
         services.AddRecordStore(mode);
-        services.AddHostedService<TombstoneSweeper>();
+        if (!mode.UsesMongo)
+        {
+            // SQLite has no TTL index; MongoDB purges tombstones itself, so no timer runs there.
+            services.AddHostedService<TombstoneSweeper>();
+        }
         if (mode.UsesRedis)
         {
             services.AddRedisTier();

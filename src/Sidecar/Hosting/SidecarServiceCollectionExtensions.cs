@@ -40,11 +40,7 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<WriteBehindMetrics>();
 
         services.AddRecordStore(mode);
-        if (!mode.UsesMongo)
-        {
-            // SQLite has no TTL index; MongoDB purges tombstones itself, so no timer runs there.
-            services.AddHostedService<TombstoneSweeper>();
-        }
+        services.AddHostedService<TombstoneSweeper>();
         if (mode.UsesRedis)
         {
             services.AddRedisTier();

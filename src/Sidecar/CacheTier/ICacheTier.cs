@@ -12,6 +12,12 @@ internal interface ICacheTier
     string Description { get; }
 
     /// <summary>
+    /// Whether a call would reach the tier now (no round trip; a reconciliation due runs first).
+    /// Writes under <c>OnCacheUnreachable: Fail</c> ask before they touch the store.
+    /// </summary>
+    ValueTask<bool> IsUsableAsync();
+
+    /// <summary>
     /// Reads a key. On a miss (or an expired entry), and when <paramref name="leaseToken"/> is
     /// given, also tries to take the fill lease for that key in the same atomic step. With
     /// <paramref name="readPending"/>, a key without a fresh entry is looked up in its write-behind
@@ -53,11 +59,15 @@ internal interface ICacheTier
     /// <summary>
     /// Drops an entry and kills its fill lease unless the cache holds <paramref name="version"/> or
     /// a newer one; a null version (unknown: another service's write) always drops. Returns whether
-    /// it dropped. Used for changes seen in the store's change stream.
+    /// it dropped. Leaves the newer of the two versions as a <see cref="VersionFloor"/>. Used for
+    /// changes seen in the store's change stream, and after a write-through delete.
     /// </summary>
     Task<bool> InvalidateOlderAsync(NamespacePolicy ns, string key, long? version, CancellationToken cancellationToken);
 
-    /// <summary>Drops an entry and kills its fill lease. Returns whether an entry existed.</summary>
+    /// <summary>
+    /// Drops an entry and kills its fill lease, leaving its version as a <see cref="VersionFloor"/>.
+    /// Returns whether a live entry or a lease existed.
+    /// </summary>
     Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);
 
     /// <summary>Drops every entry of the namespace by bumping its partitions' generations (no key scan).</summary>

@@ -26,6 +26,8 @@ internal sealed class InMemoryCacheTier : ICacheTier
 
     public string Description => "in-process memory (embedded default; not shared between instances)";
 
+    public ValueTask<bool> IsUsableAsync() => ValueTask.FromResult(true);
+
     /// <remarks>No pending records here: write-behind runs as write-through on this tier (§7).</remarks>
     public Task<CacheLookup> LookupAsync(NamespacePolicy ns, string key, string? leaseToken, bool readPending,
         CancellationToken cancellationToken)
@@ -105,8 +107,8 @@ internal sealed class InMemoryCacheTier : ICacheTier
         {
             var now = _time.GetUtcNow();
             var generation = Generation(ns, key);
+            // Any version in the slot counts, also a floor's or an older generation's (as in Redis).
             if (_entries.TryGetValue(id, out var current)
-                && current.Generation == generation
                 && current.RemoveAt > now
                 && current.Entry.Version >= entry.Version)
             {
@@ -166,16 +168,18 @@ internal sealed class InMemoryCacheTier : ICacheTier
         var id = (ns.Name, key);
         lock (Stripe(id))
         {
+            var found = _entries.TryGetValue(id, out var current);
             if (version is { } changed
-                && _entries.TryGetValue(id, out var current)
-                && current.Generation == Generation(ns, key)
+                && found
+                && current!.Generation == Generation(ns, key)
                 && current.Entry.Version >= changed)
             {
                 return Task.FromResult(false);
             }
 
             _leases.TryRemove(id, out _);
-            _entries.TryRemove(id, out _);
+            var floor = Math.Max(found ? current!.Entry.Version : 0, version ?? 0);
+            LeaveFloor(id, floor, found ? current!.RemoveAt : DateTimeOffset.MinValue);
             return Task.FromResult(true);
         }
     }
@@ -185,8 +189,14 @@ internal sealed class InMemoryCacheTier : ICacheTier
         var id = (ns.Name, key);
         lock (Stripe(id))
         {
-            _leases.TryRemove(id, out _);
-            return Task.FromResult(_entries.TryRemove(id, out _));
+            var leaseDropped = _leases.TryRemove(id, out _);
+            if (!_entries.TryGetValue(id, out var current))
+            {
+                return Task.FromResult(leaseDropped);
+            }
+
+            LeaveFloor(id, current.Entry.Version, current.RemoveAt);
+            return Task.FromResult(leaseDropped || current.Generation != VersionFloor.Generation);
         }
     }
 
@@ -198,6 +208,21 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Replaces the slot with a <see cref="VersionFloor"/> (nothing when there is no version to keep).</summary>
+    private void LeaveFloor((string, string) id, long version, DateTimeOffset removeAt)
+    {
+        if (version <= 0)
+        {
+            _entries.TryRemove(id, out _);
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var keepUntil = removeAt > now + VersionFloor.Lifetime ? removeAt : now + VersionFloor.Lifetime;
+        var floor = CacheEntry.Negative(now) with { Version = version };
+        _entries[id] = new Slot(floor, VersionFloor.Generation, keepUntil);
     }
 
     private CacheEntry? Live((string, string) id, long generation, DateTimeOffset now) =>

@@ -34,6 +34,8 @@ internal sealed class RedisCacheTier : ICacheTier
 
     public string Description => _redis.Description;
 
+    public ValueTask<bool> IsUsableAsync() => _redis.IsUsableAsync();
+
     public Task<CacheLookup> LookupAsync(NamespacePolicy ns, string key, string? leaseToken, bool readPending,
         CancellationToken cancellationToken) =>
         _redis.ExecuteAsync(
@@ -127,12 +129,7 @@ internal sealed class RedisCacheTier : ICacheTier
         RunInvalidating(
             ns,
             key,
-            async db =>
-            {
-                var keys = RedisKeyLayout.For(ns, key);
-                // Entry and lease share a slot, so one DEL removes both atomically.
-                return await db.KeyDeleteAsync([keys.Entry, keys.Lease]).ConfigureAwait(false) > 0;
-            },
+            db => InvalidateScript.RunAsync(db, RedisKeyLayout.For(ns, key)),
             cancellationToken);
 
     public Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>

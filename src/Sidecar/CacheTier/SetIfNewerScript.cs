@@ -6,6 +6,9 @@ namespace CacheSidecar.CacheTier;
 /// <summary>
 /// Version-guarded set (write-through, tombstones): never replaces the same or a newer version,
 /// and kills any fill lease, so a loader that read the store before this write cannot fill after it.
+/// The guard compares with any version in the slot, also an invalidated entry's
+/// (<see cref="VersionFloor"/>) or one of an older generation: the store holds that version or a
+/// newer one, so an older set would only install a value the store has already replaced.
 /// </summary>
 internal static class SetIfNewerScript
 {
@@ -15,8 +18,8 @@ internal static class SetIfNewerScript
         local version, expiresAt, contentType, data, negative, ttl =
           ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local g = redis.call('GET', KEYS[3]) or '0'
-        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}')
-        if cur[1] and cur[2] == g and tonumber(cur[1]) >= tonumber(version) then return 0 end
+        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}')
+        if cur[1] and tonumber(cur[1]) >= tonumber(version) then return 0 end
         redis.call('DEL', KEYS[2])
         redis.call('DEL', KEYS[1])
         {{EntryHash.Write("KEYS[1]", "version", "g", "expiresAt", "contentType", "data", "negative")}}

@@ -64,6 +64,12 @@ public record NamespaceOptions
     /// <summary>What a write-behind Get does when Redis is unreachable (reads never go back in time).</summary>
     public CacheDownReadBehavior OnCacheDownRead { get; init; } = CacheDownReadBehavior.Fail;
 
+    /// <summary>
+    /// What a cache-aside or write-through call does while this instance cannot use Redis (see
+    /// <see cref="CacheUnreachableBehavior"/> and docs/guarantees.md).
+    /// </summary>
+    public CacheUnreachableBehavior OnCacheUnreachable { get; init; } = CacheUnreachableBehavior.UseStore;
+
     /// <summary>Number of Redis hash-tag partitions the namespace is spread over.</summary>
     [RequiresRestart]
     [Between(1, 1024)]

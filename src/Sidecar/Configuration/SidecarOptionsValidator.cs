@@ -123,6 +123,13 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
         }
 
         CheckRules(options, at, failures);
+        if (policy.OnCacheUnreachable == CacheUnreachableBehavior.Fail
+            && policy.Strategy is not (CacheStrategy.CacheAside or CacheStrategy.WriteThrough))
+        {
+            failures.Add($"{at}:OnCacheUnreachable Fail applies to CacheAside and WriteThrough only "
+                + "(WriteBehind has OnCacheDown and OnCacheDownRead).");
+        }
+
         if (policy.Ttl > policy.MaxTtl)
         {
             failures.Add($"{at}:Ttl ({policy.Ttl}) must not exceed MaxTtl ({policy.MaxTtl}).");

@@ -21,6 +21,9 @@ internal static class EntryHash
     /// <summary>"1" for a cached "not found" or a tombstone, else "0".</summary>
     public const string Negative = "n";
 
+    /// <summary>The generation of a version floor: partitions' generations start at 0 and only grow.</summary>
+    public const string FloorGeneration = "-1";
+
     /// <summary>Every field, in the order <see cref="ReadAll"/> and the Lookup step read them.</summary>
     public static readonly RedisValue[] AllFields = [Version, Generation, ExpiresAt, ContentType, Data, Negative];
 
@@ -28,6 +31,15 @@ internal static class EntryHash
     public static string ReadAll(string key) =>
         $"redis.call('HMGET', {key}, '{Version}', '{Generation}', '{ExpiresAt}', "
         + $"'{ContentType}', '{Data}', '{Negative}')";
+
+    /// <summary>
+    /// Lua: replaces <paramref name="key"/> with a version floor (see <c>CacheTier.VersionFloor</c>):
+    /// only the version, under a generation no partition has, for <paramref name="ttlMs"/>.
+    /// </summary>
+    public static string WriteFloor(string key, string version, string ttlMs) =>
+        $"redis.call('DEL', {key}) "
+        + $"redis.call('HSET', {key}, '{Version}', {version}, '{Generation}', '{FloorGeneration}') "
+        + $"redis.call('PEXPIRE', {key}, {ttlMs})";
 
     /// <summary>Lua: sets every field of <paramref name="key"/> (each argument a Lua expression).</summary>
     public static string Write(string key, string version, string generation, string expiresAt, string contentType,

@@ -34,6 +34,7 @@ internal sealed class RedisConnection : IDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ResiliencePipeline _breaker;
+    private readonly CircuitBreakerStateProvider _circuit;
     private readonly SidecarMetrics _metrics;
     private readonly ILogger<RedisConnection> _logger;
     private readonly ConcurrentDictionary<(string Ns, int Partition), NamespacePolicy> _missedInvalidations = new();
@@ -68,6 +69,7 @@ internal sealed class RedisConnection : IDisposable
         KeyPrefix = redis.KeyPrefix;
 
         var circuit = new CircuitBreakerStateProvider();
+        _circuit = circuit;
         metrics.ObserveCircuit(() => (int)circuit.CircuitState);
         _breaker = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
@@ -95,6 +97,21 @@ internal sealed class RedisConnection : IDisposable
     public int MissedInvalidationCount => _missedInvalidations.Count;
 
     public bool IsConnected => _multiplexer.IsConnected;
+
+    /// <summary>
+    /// Whether a call would use Redis now, without a round trip: connected, the circuit not open,
+    /// and nothing left to reconcile (a reconciliation due is run first).
+    /// </summary>
+    public async ValueTask<bool> IsUsableAsync()
+    {
+        if (_identifyServers || !_missedInvalidations.IsEmpty)
+        {
+            await ReconcileAsync().ConfigureAwait(false);
+        }
+
+        return _multiplexer.IsConnected && _circuit.CircuitState != CircuitState.Open
+            && !_identifyServers && _missedInvalidations.IsEmpty;
+    }
 
     /// <summary>Raised when either connection (interactive or pub/sub) is lost.</summary>
     public event EventHandler<ConnectionFailedEventArgs> ConnectionFailed

@@ -17,6 +17,7 @@ internal sealed class CacheAsideStrategy(
     public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request,
         CancellationToken cancellationToken)
     {
+        await PostWriteInvalidation.EnsureCacheUsableAsync(cache, ns).ConfigureAwait(false);
         var version = await writer.WriteAsync(ns, request, cancellationToken).ConfigureAwait(false);
         await PostWriteInvalidation.InvalidateAsync(cache, ns, request.Key, logger).ConfigureAwait(false);
         return new WriteResult(version, Persisted: true, Queued: false);
@@ -25,6 +26,7 @@ internal sealed class CacheAsideStrategy(
     public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {
+        await PostWriteInvalidation.EnsureCacheUsableAsync(cache, ns).ConfigureAwait(false);
         var (deleted, _) = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
         await PostWriteInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);
         return new DeleteResult(deleted, Persisted: true, Queued: false);

@@ -190,6 +190,14 @@ internal sealed class ReadThroughReader(
                     + "acknowledged writes and is not read instead (OnCacheDownRead: Fail).", ex);
             }
 
+            if (ns.OnCacheUnreachable == CacheUnreachableBehavior.Fail)
+            {
+                // Other instances may still serve entries this instance's store answer would contradict.
+                throw new SidecarUnavailableException(
+                    $"The cache tier (Redis) is unreachable from this instance; namespace '{ns.Name}' does not "
+                    + "read the store instead (OnCacheUnreachable: Fail).", ex);
+            }
+
             SidecarLog.CacheFallback(logger, ns.Name, ex.Message);
             return (new CacheLookup(LookupState.Miss, null, LeaseState.NotRequested), true);
         }

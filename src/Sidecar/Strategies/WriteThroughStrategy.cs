@@ -23,6 +23,7 @@ internal sealed class WriteThroughStrategy(
     public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request,
         CancellationToken cancellationToken)
     {
+        await PostWriteInvalidation.EnsureCacheUsableAsync(cache, ns).ConfigureAwait(false);
         var version = await writer.WriteAsync(ns, request, cancellationToken).ConfigureAwait(false);
         var entry = new CacheEntry(
             request.Value, request.ContentType, version, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
@@ -33,6 +34,7 @@ internal sealed class WriteThroughStrategy(
     public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {
+        await PostWriteInvalidation.EnsureCacheUsableAsync(cache, ns).ConfigureAwait(false);
         var (deleted, version) = await writer.DeleteAsync(ns, key, ifMatch, cancellationToken).ConfigureAwait(false);
         if (ns.NegativeTtl > TimeSpan.Zero)
         {
@@ -41,7 +43,7 @@ internal sealed class WriteThroughStrategy(
         }
         else
         {
-            await PostWriteInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);
+            await PostWriteInvalidation.InvalidateAsync(cache, ns, key, logger, version).ConfigureAwait(false);
         }
 
         return new DeleteResult(deleted, Persisted: true, Queued: false);
@@ -57,7 +59,7 @@ internal sealed class WriteThroughStrategy(
         catch (CacheUnavailableException ex)
         {
             // The missed write is replayed as a generation bump when Redis is back.
-            SidecarLog.InvalidationDeferred(logger, ns.Name, ex.Message);
+            PostWriteInvalidation.CacheStepFailed(ns, ex, logger);
         }
     }
 }

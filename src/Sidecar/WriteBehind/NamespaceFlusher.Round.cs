@@ -71,6 +71,10 @@ internal sealed partial class NamespaceFlusher
         var newEntries = 0;
         if (!ownEntriesOnly)
         {
+            // A read whose reply is lost (Redis restarting, a reset connection) has still handed its
+            // entries to this consumer: until a read returns, assume it holds some, so the next round
+            // re-reads its own pending entries instead of leaving them to the reclaim after ReclaimAfter.
+            _holdsEntries[partition] = true;
             var fresh = await _log.ReadAsync(
                     _ns, partition, _consumer, ownPending: false, _policy.BatchSize, CancellationToken.None)
                 .ConfigureAwait(false);

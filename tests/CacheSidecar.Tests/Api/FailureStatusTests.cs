@@ -17,7 +17,7 @@ public sealed class FailureStatusTests(RedisSingleFixture redis, MongoFixture mo
     {
         await using var store = new MongoWireServer();
         await store.StartAsync();
-        var deadRedis = $"127.0.0.1:{UnusedPort()}";
+        var deadRedis = $"127.0.0.1:{Ports.Unused()}";
         await using var host = SidecarHost.Start(deadRedis, store.ConnectionString);
         await store.StopAsync();
 
@@ -38,7 +38,7 @@ public sealed class FailureStatusTests(RedisSingleFixture redis, MongoFixture mo
     [Fact]
     public async Task When_redis_is_unreachable_gets_and_puts_are_served_by_the_store()
     {
-        await using var host = SidecarHost.Start($"127.0.0.1:{UnusedPort()}", mongo.ConnectionString);
+        await using var host = SidecarHost.Start($"127.0.0.1:{Ports.Unused()}", mongo.ConnectionString);
         var key = UniqueKey();
 
         var put = await host.Client.PutJsonAsync(CacheAside, key, "1");
@@ -98,12 +98,6 @@ public sealed class FailureStatusTests(RedisSingleFixture redis, MongoFixture mo
 
     private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
 
-    private static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
     {

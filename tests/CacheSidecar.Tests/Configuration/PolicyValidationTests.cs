@@ -46,6 +46,23 @@ public sealed class PolicyValidationTests
         Assert.Contains(error.Failures, failure => failure.StartsWith(expectedMessage, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("WriteBehind")]
+    [InlineData("Ttl")]
+    public void Failing_while_the_cache_is_unreachable_is_refused_where_it_does_not_apply(string strategy)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings =>
+        {
+            settings["Sidecar:Namespaces:broken:Strategy"] = strategy;
+            settings["Sidecar:Namespaces:broken:Collection"] = "broken_items";
+            settings["Sidecar:Namespaces:broken:OnCacheUnreachable"] = "Fail";
+        }));
+
+        Assert.Contains(error.Failures, failure => failure.StartsWith(
+            "Sidecar:Namespaces:broken:OnCacheUnreachable Fail applies to CacheAside and WriteThrough only",
+            StringComparison.Ordinal));
+    }
+
     public static TheoryData<string, string, string> BadNearCachePolicies() => new()
     {
         { "MaxEntries", "0", "Sidecar:Namespaces:broken:NearCache:MaxEntries must be between 1 and 10000000" },

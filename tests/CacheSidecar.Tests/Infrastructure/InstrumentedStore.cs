@@ -71,8 +71,20 @@ internal sealed class InstrumentedStore(IRecordStore inner) : IRecordStore
             await hook(key, record.Version);
         }
 
-        return await inner.UpsertIfNewerAsync(ns, key, record, cancellationToken);
+        var outcome = await inner.UpsertIfNewerAsync(ns, key, record, cancellationToken);
+        if (outcome == StoreWriteOutcome.Applied && AfterUpsert is { } after)
+        {
+            await after(key, record.Version);
+        }
+
+        return outcome;
     }
+
+    /// <summary>
+    /// Awaited after a synchronous write reached the store and before the strategy's cache step
+    /// (opens the window in which a newer write and an invalidation overtake that step).
+    /// </summary>
+    public Func<string, long, Task>? AfterUpsert { get; set; }
 
     public Task<long?> LoadVersionAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken) =>
         inner.LoadVersionAsync(ns, key, cancellationToken);

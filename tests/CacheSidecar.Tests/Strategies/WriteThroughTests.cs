@@ -66,6 +66,38 @@ public abstract class WriteThroughTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_cache_step_overtaken_by_a_newer_put_and_an_invalidate_cannot_install_its_older_value()
+    {
+        var key = UniqueKey();
+        await _host.Client.PutJsonAsync(WriteThrough, key, "1");
+        var stored = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _host.Store.AfterUpsert = async (k, version) =>
+        {
+            if (k == key && stored.TrySetResult(version))
+            {
+                await release.Task; // in the store, its cache step not yet run
+            }
+        };
+
+        var late = _host.Client.PutJsonAsync(WriteThrough, key, "2");
+        var lateVersion = await stored.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        _host.Time.Advance(TimeSpan.FromMilliseconds(5));
+        var newer = await _host.Client.PutJsonAsync(WriteThrough, key, "3");
+        await _host.Client.InvalidateAsync(new InvalidateRequest { Namespace = WriteThrough, Keys = { key } });
+        release.SetResult();
+        await late;
+        _host.Store.AfterUpsert = null;
+
+        // The Invalidate emptied the slot but kept the newer version as a floor: the late step is refused,
+        // and the next read loads the store's newer value instead of installing "2" until the TTL.
+        Assert.True(long.Parse(newer.Etag, System.Globalization.CultureInfo.InvariantCulture) > lateVersion);
+        var read = await _host.Client.GetAsync(WriteThrough, key);
+        Assert.Equal("3", read.Text());
+        Assert.Equal(newer.Etag, read.Etag);
+    }
+
+    [Fact]
     public async Task A_put_with_a_ttl_override_sets_that_ttl()
     {
         var key = UniqueKey();

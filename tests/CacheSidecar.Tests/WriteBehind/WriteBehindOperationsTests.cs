@@ -29,7 +29,7 @@ public sealed class WriteBehindOperationsTests(RedisSingleFixture redis, RedisCl
     [Fact]
     public async Task With_redis_down_a_put_fails_unavailable_or_degrades_to_write_through_per_namespace()
     {
-        await using var host = SidecarHost.Start($"127.0.0.1:{UnusedPort()}", mongo.ConnectionString);
+        await using var host = SidecarHost.Start($"127.0.0.1:{Ports.Unused()}", mongo.ConnectionString);
         var key = UniqueKey();
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => host.Client.PutJsonAsync(Wb, key, "1"));
@@ -49,7 +49,7 @@ public sealed class WriteBehindOperationsTests(RedisSingleFixture redis, RedisCl
     {
         // DESIGN §4, reads never go back in time: the store may lack acknowledged writes still
         // pending in Redis, so by default a write-behind read does not fall back to it.
-        await using var host = SidecarHost.Start($"127.0.0.1:{UnusedPort()}", mongo.ConnectionString);
+        await using var host = SidecarHost.Start($"127.0.0.1:{Ports.Unused()}", mongo.ConnectionString);
         var key = UniqueKey();
 
         var get = await Assert.ThrowsAsync<RpcException>(() => host.Client.GetAsync(Wb, key));
@@ -70,7 +70,7 @@ public sealed class WriteBehindOperationsTests(RedisSingleFixture redis, RedisCl
     [Fact]
     public async Task With_redis_down_a_write_behind_namespace_that_opts_in_serves_the_store_marked_stale()
     {
-        await using var host = SidecarHost.Start($"127.0.0.1:{UnusedPort()}", mongo.ConnectionString);
+        await using var host = SidecarHost.Start($"127.0.0.1:{Ports.Unused()}", mongo.ConnectionString);
         var key = UniqueKey();
         await host.Client.PutJsonAsync(WbDegrading, key, "2"); // degrades to write-through: in the store
 
@@ -223,12 +223,6 @@ public sealed class WriteBehindOperationsTests(RedisSingleFixture redis, RedisCl
         return policy;
     }
 
-    private static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Records the measurements of one host's meters (its own IMeterFactory scope: parallel hosts do not mix in).</summary>
     private sealed class MetricsRecorder : IDisposable

@@ -22,8 +22,15 @@ internal sealed partial class NamespaceFlusher
             _nextReclaim = now + (_policy.ReclaimAfter / 2);
         }
 
-        var batches = await Task.WhenAll(
-                Enumerable.Range(0, _ns.Partitions).Select(p => ReadPartitionAsync(p, ownEntriesOnly, reclaim)))
+        var sweepOwnEntries = now >= _nextOwnEntriesSweep;
+        if (sweepOwnEntries)
+        {
+            _nextOwnEntriesSweep = now + OwnEntriesSweepInterval;
+        }
+
+        var batches = await Task.WhenAll(Enumerable.Range(0, _ns.Partitions)
+                .Select(p => ReadPartitionAsync(p, ownEntriesOnly || sweepOwnEntries, newEntries: !ownEntriesOnly,
+                    reclaim)))
             .ConfigureAwait(false);
         var read = batches.Sum(b => b.Entries.Count);
         if (read == 0)
@@ -58,18 +65,23 @@ internal sealed partial class NamespaceFlusher
         return new RoundResult(read, unfinished, batches.Any(b => b.NewEntries >= _policy.BatchSize));
     }
 
-    private async Task<PartitionBatch> ReadPartitionAsync(int partition, bool ownEntriesOnly, bool reclaim)
+    /// <param name="partition">The partition to read.</param>
+    /// <param name="ownEntries">Read this consumer's own entries even if it believes it holds none.</param>
+    /// <param name="newEntries">Read new entries (not while draining at shutdown).</param>
+    /// <param name="reclaim">Take over entries other consumers left idle past ReclaimAfter.</param>
+    private async Task<PartitionBatch> ReadPartitionAsync(int partition, bool ownEntries, bool newEntries,
+        bool reclaim)
     {
         var entries = new List<LogEntry>();
-        if (_holdsEntries[partition] || ownEntriesOnly)
+        if (_holdsEntries[partition] || ownEntries)
         {
             entries.AddRange(await _log.ReadAsync(
                     _ns, partition, _consumer, ownPending: true, _policy.BatchSize, CancellationToken.None)
                 .ConfigureAwait(false));
         }
 
-        var newEntries = 0;
-        if (!ownEntriesOnly)
+        var newCount = 0;
+        if (newEntries)
         {
             // A read whose reply is lost (Redis restarting, a reset connection) has still handed its
             // entries to this consumer: until a read returns, assume it holds some, so the next round
@@ -78,7 +90,7 @@ internal sealed partial class NamespaceFlusher
             var fresh = await _log.ReadAsync(
                     _ns, partition, _consumer, ownPending: false, _policy.BatchSize, CancellationToken.None)
                 .ConfigureAwait(false);
-            newEntries = fresh.Length;
+            newCount = fresh.Length;
             entries.AddRange(fresh);
         }
 
@@ -97,7 +109,7 @@ internal sealed partial class NamespaceFlusher
 
         var distinct = entries.DistinctBy(e => e.Id).ToList();
         _holdsEntries[partition] = distinct.Count > 0;
-        return new PartitionBatch(partition, distinct, newEntries);
+        return new PartitionBatch(partition, distinct, newCount);
     }
 
     private async Task<Dictionary<string, ClaimResult>> ClaimAsync(PartitionBatch batch, DateTimeOffset now)

@@ -107,10 +107,12 @@ internal sealed class InMemoryCacheTier : ICacheTier
         {
             var now = _time.GetUtcNow();
             var generation = Generation(ns, key);
-            // Any version in the slot counts, also a floor's or an older generation's (as in Redis).
+            // Any version in the slot counts, also a floor's or an older generation's; the same version
+            // only from a live entry (as in Redis).
             if (_entries.TryGetValue(id, out var current)
                 && current.RemoveAt > now
-                && current.Entry.Version >= entry.Version)
+                && (current.Entry.Version > entry.Version
+                    || (current.Entry.Version == entry.Version && current.Generation == generation)))
             {
                 return Task.FromResult(false);
             }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using CacheSidecar.Contracts.V1;
 using CacheSidecar.Testing.MongoWire;
 using CacheSidecar.Testing.Redis;
@@ -257,6 +258,59 @@ public sealed class WriteBehindDurabilityTests(RedisSingleFixture redis)
     }
 
     /// <summary>The (key, version) of every guarded upsert in an update command, in arrival order.</summary>
+    [Fact]
+    public async Task A_flusher_sigstopped_past_reclaim_after_on_its_store_write_cannot_resurrect_a_newer_delete()
+    {
+        await using var store = await MongoTestEndpoint.AcquireWireServerAsync();
+        await using var cluster = new WriteBehindCluster(redis.Configuration, store.ConnectionString);
+        var key = $"frozen-{Guid.NewGuid():N}";
+        SidecarProcess? frozen = null;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        store.WireServer!.CommandReceived = command =>
+        {
+            // The first flush of the key: SIGSTOP its sender, and keep the write from reaching the store until
+            // the test lets it go: a flusher frozen between its claim and its store write.
+            if (frozen is not null
+                && RecordUpserts(command, new ConcurrentDictionary<string, List<long>>()).Any(w => w.Key == key)
+                && held.TrySetResult())
+            {
+                frozen.Freeze();
+                release.Wait(TimeSpan.FromSeconds(60));
+            }
+        };
+        (frozen, var frozenClient) = await cluster.StartSidecarAsync("frozen");
+        var put = await cluster.PutAsync(frozenClient, key, round: 1);
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Another instance deletes the key, reclaims the frozen flusher's claim after ReclaimAfter (2 s) and flushes
+        // the delete: the store holds a tombstone newer than the frozen write.
+        var (_, otherClient) = await cluster.StartSidecarAsync("other");
+        await otherClient.DeleteAsync(new DeleteRequest { Namespace = cluster.Namespace, Key = key });
+        var collection = new MongoClient(cluster.Mongo).GetDatabase(WriteBehindCluster.Database)
+            .GetCollection<BsonDocument>(cluster.Collection);
+        await WriteBehindProbe.WaitUntilAsync(
+            async () => await collection.Find(new BsonDocument { ["_id"] = key, ["_cs.d"] = true }).AnyAsync(),
+            DrainBound, "the other instance flushed the delete");
+        var deleteVersion = (await collection.Find(new BsonDocument("_id", key)).SingleAsync())["_cs"]["v"].ToInt64();
+        Assert.True(deleteVersion > long.Parse(put.Etag, CultureInfo.InvariantCulture));
+
+        // SIGCONT: the frozen write reaches the store late, and its version guard refuses it.
+        release.Set();
+        frozen.Thaw();
+        await using var probe = new WriteBehindProbe(redis.Configuration, cluster.Policy());
+        await WriteBehindProbe.WaitUntilAsync(async () => await probe.BacklogAsync() == 0, DrainBound, "both flushers finished");
+
+        var stored = await collection.Find(new BsonDocument("_id", key)).SingleAsync();
+        Assert.True(stored["_cs"]["d"].AsBoolean, $"the key came back: {stored}");
+        Assert.Equal(deleteVersion, stored["_cs"]["v"].ToInt64());
+        foreach (var client in new[] { frozenClient, otherClient })
+        {
+            var read = await client.GetAsync(new GetRequest { Namespace = cluster.Namespace, Key = key });
+            Assert.False(read.Found, "a sidecar still serves the deleted value");
+        }
+    }
+
     private static List<(string Key, long Version)> RecordUpserts(BsonDocument command, ConcurrentDictionary<string, List<long>> versionsPerKey)
     {
         var found = new List<(string, long)>();

@@ -16,7 +16,9 @@ public sealed class MongoRecordStoreTests(MongoFixture mongo)
 {
     private const string Database = "store_adapter_tests";
 
-    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+    // The store's clock, fixed for exact assertions, but at the real time (to the second): the test server's TTL
+    // monitor runs on the real clock, and would purge at once a tombstone whose purge time lies in the past.
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
     private readonly MongoRecordStore _store = new(
         Options.Create(new SidecarOptions

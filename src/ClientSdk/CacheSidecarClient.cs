@@ -104,6 +104,25 @@ public sealed class CacheSidecarClient
         return response.Invalidated;
     }
 
+    /// <summary>
+    /// Gives the key's cached value a new remaining TTL without rewriting it (the store is untouched).
+    /// Returns false when no live value is cached; nothing is created then.
+    /// </summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
+    public async Task<bool> TouchAsync(string @namespace, string key, TimeSpan ttl,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new TouchRequest
+        {
+            Namespace = @namespace,
+            Key = key,
+            Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(ttl),
+        };
+        var response = await Call(options => _client.TouchAsync(request, options), cancellationToken)
+            .ConfigureAwait(false);
+        return response.Found;
+    }
+
     /// <summary>Drops every cache entry of the namespace in O(1); the store is untouched.</summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
     public async Task InvalidateNamespaceAsync(string @namespace, CancellationToken cancellationToken = default) =>

@@ -105,6 +105,23 @@ internal sealed class CacheGrpcService(
         return new InvalidateResponse { Invalidated = invalidated };
     }
 
+    public override async Task<TouchResponse> Touch(TouchRequest request, ServerCallContext context)
+    {
+        var ns = validate.Namespace(request.Namespace);
+        RequestValidator.Key(ns, request.Key);
+        var ttl = RequestValidator.Ttl(ns, request.Ttl)
+            ?? throw Errors.InvalidArgument("ttl is required: Touch sets the entry's new remaining TTL.");
+        var remaining = await strategies.For(ns).TouchAsync(ns, request.Key, ttl, context.CancellationToken)
+            .ConfigureAwait(false);
+        return remaining is { } left
+            ? new TouchResponse
+            {
+                Found = true,
+                TtlRemaining = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(left),
+            }
+            : new TouchResponse();
+    }
+
     public override Task<ListNamespacesResponse> ListNamespaces(ListNamespacesRequest request,
         ServerCallContext context)
     {

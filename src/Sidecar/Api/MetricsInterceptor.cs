@@ -54,6 +54,7 @@ internal sealed class MetricsInterceptor(
         {
             GetRequest r => r.Namespace,
             BatchGetRequest r => r.Namespace,
+            TouchRequest r => r.Namespace,
             PutRequest r => r.Namespace,
             DeleteRequest r => r.Namespace,
             InvalidateRequest r => r.Namespace,

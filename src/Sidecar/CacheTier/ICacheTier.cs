@@ -65,6 +65,12 @@ internal interface ICacheTier
     Task<bool> InvalidateOlderAsync(NamespacePolicy ns, string key, long? version, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Sets a live entry's expiry to now + <paramref name="ttl"/> (and its physical TTL to match) without
+    /// rewriting it. Returns the new remaining TTL, or null when there is no live, positive entry.
+    /// </summary>
+    Task<TimeSpan?> TouchAsync(NamespacePolicy ns, string key, TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Drops an entry and kills its fill lease, leaving its version as a <see cref="VersionFloor"/>.
     /// Returns whether a live entry or a lease existed.
     /// </summary>

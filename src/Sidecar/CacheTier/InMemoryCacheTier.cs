@@ -202,6 +202,24 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
+    public Task<TimeSpan?> TouchAsync(NamespacePolicy ns, string key, TimeSpan ttl,
+        CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            var now = _time.GetUtcNow();
+            var current = Live(id, Generation(ns, key), now);
+            if (current is null || current.IsNegative || current.ExpiresAt <= now)
+            {
+                return Task.FromResult<TimeSpan?>(null);
+            }
+
+            Store(ns, id, current with { ExpiresAt = now + ttl }, Generation(ns, key), now);
+            return Task.FromResult<TimeSpan?>(ttl);
+        }
+    }
+
     public Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken)
     {
         for (var partition = 0; partition < ns.Partitions; partition++)
@@ -212,7 +230,9 @@ internal sealed class InMemoryCacheTier : ICacheTier
         return Task.CompletedTask;
     }
 
-    /// <summary>Replaces the slot with a <see cref="VersionFloor"/> (nothing when there is no version to keep).</summary>
+    /// <summary>
+    /// Replaces the slot with a <see cref="VersionFloor"/> (nothing when there is no version to keep).
+    /// </summary>
     private void LeaveFloor((string, string) id, long version, DateTimeOffset removeAt)
     {
         if (version <= 0)

@@ -36,7 +36,8 @@ internal static class InvalidateOlderScript
         var result = await db.ScriptEvaluateAsync(
             Text,
             [keys.Entry, keys.Lease, keys.Generation],
-            [version is { } v ? v : RedisValue.EmptyString, (long)VersionFloor.Lifetime.TotalMilliseconds]).ConfigureAwait(false);
+            [version is { } v ? v : RedisValue.EmptyString, (long)VersionFloor.Lifetime.TotalMilliseconds])
+            .ConfigureAwait(false);
         return (int)result == 1;
     }
 }

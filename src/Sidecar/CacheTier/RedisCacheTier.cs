@@ -132,6 +132,19 @@ internal sealed class RedisCacheTier : ICacheTier
             db => InvalidateScript.RunAsync(db, RedisKeyLayout.For(ns, key)),
             cancellationToken);
 
+    public async Task<TimeSpan?> TouchAsync(NamespacePolicy ns, string key, TimeSpan ttl,
+        CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var expiresAt = now + ttl;
+        var touched = await _redis.ExecuteAsync(
+                db => TouchScript.RunAsync(db, RedisKeyLayout.For(ns, key), now.ToUnixTimeMilliseconds(),
+                    expiresAt.ToUnixTimeMilliseconds(), PhysicalTtl.Milliseconds(ns, expiresAt, now)),
+                cancellationToken)
+            .ConfigureAwait(false);
+        return touched ? ttl : null;
+    }
+
     public Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
         _redis.ExecuteAsync(
             async db =>

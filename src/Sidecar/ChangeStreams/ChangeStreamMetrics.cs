@@ -35,7 +35,8 @@ internal sealed class ChangeStreamMetrics
             "From the store's commit of a change to its invalidation in Redis",
             advice: new InstrumentAdvice<double>
             {
-                HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+                HistogramBucketBoundaries =
+                    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
             });
         _resumes = meter.CreateCounter<long>(
             "cachesidecar.changestream.resumes",

@@ -30,7 +30,9 @@ internal sealed class NamespaceWatcher(
 {
     private static readonly TimeProvider Clock = TimeProvider.System;
 
-    /// <summary>Set when changes may have been missed: the namespace is invalidated once the new stream is open.</summary>
+    /// <summary>
+    /// Set when changes may have been missed: the namespace is invalidated once the new stream is open.
+    /// </summary>
     private bool _invalidateWhenOpen;
 
     private TimeSpan Third => ns.ChangeStream.LeasePeriod / 3;
@@ -116,7 +118,8 @@ internal sealed class NamespaceWatcher(
                     return;
                 }
 
-                if (batch.ResumeToken is { } next && !await lease.SaveTokenAsync(next, holding.Token).ConfigureAwait(false))
+                if (batch.ResumeToken is { } next
+                    && !await lease.SaveTokenAsync(next, holding.Token).ConfigureAwait(false))
                 {
                     SidecarLog.WatcherStopped(logger, ns.Name, "the lease passed to another instance");
                     return;
@@ -134,7 +137,9 @@ internal sealed class NamespaceWatcher(
         }
     }
 
-    /// <summary>Renews the lease every third of its period; cancels <paramref name="holding"/> once it is lost.</summary>
+    /// <summary>
+    /// Renews the lease every third of its period; cancels <paramref name="holding"/> once it is lost.
+    /// </summary>
     private async Task RenewWhileHoldingAsync(CancellationTokenSource holding)
     {
         while (!holding.IsCancellationRequested)

@@ -55,7 +55,9 @@ internal sealed class WatcherLease(RedisConnection redis, NamespacePolicy ns, st
             cancellationToken);
 
     public Task<string?> ReadTokenAsync(CancellationToken cancellationToken) =>
-        redis.ExecuteAsync(async db => (string?)await db.StringGetAsync(_token).ConfigureAwait(false), cancellationToken);
+        redis.ExecuteAsync(
+            async db => (string?)await db.StringGetAsync(_token).ConfigureAwait(false),
+            cancellationToken);
 
     /// <summary>Saves the token if this instance still holds the lease; false when it lost it.</summary>
     public Task<bool> SaveTokenAsync(string token, CancellationToken cancellationToken) =>

@@ -278,6 +278,7 @@ internal static partial class SidecarLog
     [LoggerMessage(
         EventId = 53,
         Level = LogLevel.Warning,
-        Message = "Change stream {Namespace}: {Reason}; the whole namespace is invalidated and the watch starts afresh")]
+        Message = "Change stream {Namespace}: {Reason}; "
+            + "the whole namespace is invalidated and the watch starts afresh")]
     public static partial void WatcherStartsAfresh(ILogger logger, string @namespace, string reason);
 }

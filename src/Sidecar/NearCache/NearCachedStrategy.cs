@@ -72,6 +72,10 @@ internal sealed class NearCachedStrategy(ICacheStrategy inner, NearCacheBus bus)
         CancellationToken cancellationToken) =>
         inner.InvalidateAsync(ns, keys, cancellationToken);
 
+    public Task<TimeSpan?> TouchAsync(NamespacePolicy ns, string key, TimeSpan ttl,
+        CancellationToken cancellationToken) =>
+        inner.TouchAsync(ns, key, ttl, cancellationToken);
+
     public Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
         inner.InvalidateNamespaceAsync(ns, cancellationToken);
 

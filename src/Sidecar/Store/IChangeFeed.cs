@@ -2,7 +2,9 @@ using CacheSidecar.Configuration;
 
 namespace CacheSidecar.Store;
 
-/// <summary>The committed changes of a namespace's collection, from a resume point on (MongoDB change streams).</summary>
+/// <summary>
+/// The committed changes of a namespace's collection, from a resume point on (MongoDB change streams).
+/// </summary>
 internal interface IChangeFeed
 {
     /// <summary>
@@ -11,5 +13,6 @@ internal interface IChangeFeed
     /// <see cref="ChangeHistoryLostException"/> when the resume point is no longer in the history,
     /// and <see cref="Core.StoreUnavailableException"/> when the store cannot be reached.
     /// </summary>
-    IAsyncEnumerable<ChangeBatch> FollowAsync(NamespacePolicy ns, string? resumeAfter, CancellationToken cancellationToken);
+    IAsyncEnumerable<ChangeBatch> FollowAsync(
+        NamespacePolicy ns, string? resumeAfter, CancellationToken cancellationToken);
 }

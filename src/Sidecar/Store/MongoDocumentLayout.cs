@@ -33,7 +33,9 @@ internal static class MongoDocumentLayout
 
     public static string FromId(BsonValue id) => id.IsObjectId ? id.AsObjectId.ToString() : id.ToString()!;
 
-    /// <summary>A tombstone: the key's id and the delete's version, nothing a reader could mistake for a value.</summary>
+    /// <summary>
+    /// A tombstone: the key's id and the delete's version, nothing a reader could mistake for a value.
+    /// </summary>
     public static BsonDocument Tombstone(NamespacePolicy ns, string key, long version, DateTimeOffset purgeAt) =>
         new()
         {

@@ -25,6 +25,12 @@ internal interface ICacheStrategy
         IReadOnlyCollection<string> keys,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gives the key's live cached value a new remaining TTL without rewriting it; returns that TTL,
+    /// or null when no live value is cached (nothing is created).
+    /// </summary>
+    Task<TimeSpan?> TouchAsync(NamespacePolicy ns, string key, TimeSpan ttl, CancellationToken cancellationToken);
+
     /// <summary>Drops every entry of the namespace in O(1) (a generation bump per partition).</summary>
     Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken);
 }

@@ -68,6 +68,22 @@ internal sealed class StrategyPipeline(
         }
     }
 
+    /// <remarks>
+    /// Cache-only, like Invalidate, and the same for every strategy: the value and its version stay. A
+    /// near cache may hold the value with the old expiry, so a touched key is broadcast like a write.
+    /// </remarks>
+    public async Task<TimeSpan?> TouchAsync(NamespacePolicy ns, string key, TimeSpan ttl,
+        CancellationToken cancellationToken)
+    {
+        var remaining = await cache.TouchAsync(ns, key, ttl, cancellationToken).ConfigureAwait(false);
+        if (remaining is not null)
+        {
+            await broadcast.KeysChangedAsync(ns, [key]).ConfigureAwait(false);
+        }
+
+        return remaining;
+    }
+
     public async Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken)
     {
         try

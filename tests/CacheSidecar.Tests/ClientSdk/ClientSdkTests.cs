@@ -42,6 +42,19 @@ public sealed class ClientSdkTests(RedisSingleFixture redis, MongoFixture mongo)
     }
 
     [Fact]
+    public async Task Touch_gives_a_cached_value_a_new_ttl_and_reports_a_key_that_is_not_cached()
+    {
+        var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");
+        var key = UniqueKey();
+        await sdk.PutAsync(WriteThrough, key, new Cart("ada", [1]));
+
+        Assert.True(await sdk.TouchAsync(WriteThrough, key, TimeSpan.FromMinutes(3)));
+        Assert.False(await sdk.TouchAsync(WriteThrough, UniqueKey(), TimeSpan.FromMinutes(3)));
+        var read = await sdk.GetAsync<Cart>(WriteThrough, key);
+        Assert.InRange(read!.TtlRemaining!.Value, TimeSpan.FromMinutes(3) - TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(3));
+    }
+
+    [Fact]
     public async Task Failures_surface_as_an_exception_carrying_the_grpc_status()
     {
         var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");

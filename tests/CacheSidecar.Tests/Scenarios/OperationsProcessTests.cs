@@ -65,6 +65,11 @@ public sealed class OperationsProcessTests(RedisSingleFixture redis)
         Assert.Equal(2, items.GetArrayLength());
         Assert.True(items[0].GetProperty("result").GetProperty("found").GetBoolean());
 
+        var touch = await http.PostAsJsonAsync($"/v1/namespaces/users/keys/{key}:touch", new { ttl = "60s" });
+        var touched = await touch.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(touched.GetProperty("found").GetBoolean(), touched.ToString());
+        Assert.Equal("60s", touched.GetProperty("ttlRemaining").GetString());
+
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/v1/namespaces/users:invalidate", new { keys = new[] { key } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync($"/v1/namespaces/users/keys/{key}")).StatusCode);
         Assert.False((await http.GetFromJsonAsync<JsonElement>($"/v1/namespaces/users/keys/{key}")).GetProperty("found").GetBoolean());

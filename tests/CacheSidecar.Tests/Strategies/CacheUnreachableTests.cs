@@ -35,6 +35,13 @@ public sealed class CacheUnreachableTests(MongoFixture mongo)
         Assert.Equal(0, host.Store.Loads);
         Assert.Null(await StoreProbe.LoadAsync(host, ns, key));
 
+        // Touch is cache-only in every mode: nothing to touch without Redis.
+        var touch = await Assert.ThrowsAsync<RpcException>(() => host.Client.TouchAsync(new Contracts.V1.TouchRequest
+        {
+            Namespace = ns, Key = key, Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(1)),
+        }).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, touch.StatusCode);
+
         // Other namespaces keep their own behaviour, and the process keeps serving.
         Assert.True((await host.Client.PutJsonAsync(Ttl, key, "1")).Persisted);
     }

@@ -275,6 +275,18 @@ await check('Invalidate users keys: drops the cached entry only; the next Get re
   assert.equal(cached.source, 'VALUE_SOURCE_CACHE');
 });
 
+// ---- Touch --------------------------------------------------------------------------------------
+await check('Touch users: the cached entry gets a new remaining TTL; value and etag unchanged', async () => {
+  const touched = await call(serving, 'Touch', { namespace: 'users', key: key('ada'), ttl: { seconds: 42 } });
+  assert.equal(touched.found, true);
+  assert.equal(Number(touched.ttl_remaining.seconds), 42);
+  const got = await call(serving, 'Get', { namespace: 'users', key: key('ada') });
+  assert.equal(got.etag, userEtag, 'not rewritten');
+  assert.ok(Number(got.ttl_remaining.seconds) <= 42, `the new ttl applies: ${got.ttl_remaining.seconds}s left`);
+  const missing = await call(serving, 'Touch', { namespace: 'users', key: key('never-read'), ttl: { seconds: 42 } });
+  assert.equal(missing.found, false, 'a key that is not cached');
+});
+
 await check('Invalidate whole namespace sessions: the pure-cache entry is gone', async () => {
   const { invalidated } = await call(serving, 'Invalidate', { namespace: 'sessions', whole_namespace: true });
   assert.equal(invalidated, 0, '0 for whole_namespace');

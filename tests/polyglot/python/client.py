@@ -311,6 +311,22 @@ def main():
         expect_equal(reloaded.etag, state["user_etag"], "the store was untouched")
         expect_equal(get("users", key("ada")).source, SOURCE.VALUE_SOURCE_CACHE, "source of the read after")
 
+    # ---- Touch -------------------------------------------------------------------------------
+    @check("Touch users: the cached entry gets a new remaining TTL; value and etag unchanged")
+    def _():
+        request = cache_pb2.TouchRequest(namespace="users", key=key("ada"))
+        request.ttl.FromSeconds(42)
+        touched = serving.Touch(request)
+        expect_equal(touched.found, True, "found")
+        expect_equal(touched.ttl_remaining.ToTimedelta().total_seconds(), 42.0, "ttl_remaining")
+        got = get("users", key("ada"))
+        expect_equal(got.etag, state["user_etag"], "not rewritten")
+        left = got.ttl_remaining.ToTimedelta().total_seconds()
+        expect(0 < left <= 42, f"the new ttl applies, {left}s left")
+        missing = cache_pb2.TouchRequest(namespace="users", key=key("never-read"))
+        missing.ttl.FromSeconds(42)
+        expect_equal(serving.Touch(missing).found, False, "a key that is not cached")
+
     @check("Invalidate whole namespace sessions: the pure-cache entry is gone")
     def _():
         response = serving.Invalidate(cache_pb2.InvalidateRequest(namespace="sessions", whole_namespace=True))

@@ -70,6 +70,19 @@ internal sealed class CacheGrpcService(
         };
     }
 
+    public override async Task<BatchPutResponse> BatchPut(BatchPutRequest request, ServerCallContext context)
+    {
+        var ns = validate.Namespace(request.Namespace);
+        var writes = RequestValidator.BatchPut(ns, request.Items);
+        var strategy = strategies.For(ns);
+        // All at once: StackExchange.Redis pipelines the concurrent steps, the store driver its pool.
+        var results = await Task.WhenAll(writes.Select(write => PutOneAsync(strategy, ns, write, context)))
+            .ConfigureAwait(false);
+        var response = new BatchPutResponse();
+        response.Items.AddRange(results);
+        return response;
+    }
+
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         var ns = validate.Namespace(request.Namespace);
@@ -120,6 +133,29 @@ internal sealed class CacheGrpcService(
                 TtlRemaining = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(left),
             }
             : new TouchResponse();
+    }
+
+    /// <summary>One item of a BatchPut: its own status, as a Put of it alone would have answered.</summary>
+    private static async Task<BatchPutResult> PutOneAsync(ICacheStrategy strategy,
+        Configuration.NamespacePolicy ns,
+        WriteRequest write, ServerCallContext context)
+    {
+        try
+        {
+            var result = await strategy.PutAsync(ns, write, context.CancellationToken).ConfigureAwait(false);
+            return new BatchPutResult
+            {
+                Key = write.Key,
+                Etag = Versions.ToEtag(result.Version),
+                Persisted = result.Persisted,
+                Queued = result.Queued,
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException
+            && ExceptionMappingInterceptor.Map(ex, context) is { } status)
+        {
+            return new BatchPutResult { Key = write.Key, Code = (int)status.StatusCode, Message = status.Detail };
+        }
     }
 
     public override Task<ListNamespacesResponse> ListNamespaces(ListNamespacesRequest request,

@@ -48,7 +48,8 @@ internal sealed class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterc
         }
     }
 
-    private static Status? Map(Exception exception, ServerCallContext context) => exception switch
+    /// <summary>The status a failed call answers with; null for an unexpected exception (INTERNAL).</summary>
+    internal static Status? Map(Exception exception, ServerCallContext context) => exception switch
     {
         PreconditionFailedException ex => new Status(StatusCode.FailedPrecondition, ex.Message),
         StoreRejectedValueException ex => new Status(StatusCode.InvalidArgument, ex.Message),

@@ -55,6 +55,7 @@ internal sealed class MetricsInterceptor(
             GetRequest r => r.Namespace,
             BatchGetRequest r => r.Namespace,
             TouchRequest r => r.Namespace,
+            BatchPutRequest r => r.Namespace,
             PutRequest r => r.Namespace,
             DeleteRequest r => r.Namespace,
             InvalidateRequest r => r.Namespace,

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using CacheSidecar.Configuration;
 using CacheSidecar.Core;
+using CacheSidecar.Strategies;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -85,6 +86,49 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
         {
             Key(ns, key);
         }
+    }
+
+    /// <summary>
+    /// Checks a whole BatchPut before anything is written: 1 to <see cref="MaxKeysPerCall"/> items,
+    /// each key once, every item as a Put of it would be checked (the message names the item).
+    /// </summary>
+    public static WriteRequest[] BatchPut(NamespacePolicy ns, IReadOnlyList<Contracts.V1.BatchPutItem> items)
+    {
+        if (items.Count == 0)
+        {
+            throw Errors.InvalidArgument("Give at least one item to write.");
+        }
+
+        if (items.Count > MaxKeysPerCall)
+        {
+            throw Errors.InvalidArgument($"{items.Count} items in one call; at most {MaxKeysPerCall} are allowed.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var writes = new WriteRequest[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            try
+            {
+                Key(ns, item.Key);
+                if (!seen.Add(item.Key))
+                {
+                    throw Errors.InvalidArgument("the key is given twice; each key may be written once per call.");
+                }
+
+                var contentType = ContentType(item.ContentType);
+                Value(ns, item.Value, contentType);
+                writes[i] = new WriteRequest(
+                    item.Key, item.Value.Memory, contentType, Ttl(ns, item.Ttl), IfMatch(item.IfMatch));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+            {
+                throw Errors.InvalidArgument($"Item {i}: {ex.Status.Detail} Nothing was written.");
+            }
+        }
+
+        return writes;
     }
 
     public static string ContentType(string contentType)

@@ -65,6 +65,12 @@ public sealed class OperationsProcessTests(RedisSingleFixture redis)
         Assert.Equal(2, items.GetArrayLength());
         Assert.True(items[0].GetProperty("result").GetProperty("found").GetBoolean());
 
+        var batchPut = await http.PostAsJsonAsync("/v1/namespaces/users/keys:batchPut",
+            new { items = new[] { new { key = "bp-" + key, value, contentType = "application/json" } } });
+        var written = (await batchPut.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items");
+        Assert.Equal(1, written.GetArrayLength());
+        Assert.False(string.IsNullOrEmpty(written[0].GetProperty("etag").GetString()), written.ToString());
+
         var touch = await http.PostAsJsonAsync($"/v1/namespaces/users/keys/{key}:touch", new { ttl = "60s" });
         var touched = await touch.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(touched.GetProperty("found").GetBoolean(), touched.ToString());

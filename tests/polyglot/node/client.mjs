@@ -275,6 +275,20 @@ await check('Invalidate users keys: drops the cached entry only; the next Get re
   assert.equal(cached.source, 'VALUE_SOURCE_CACHE');
 });
 
+// ---- BatchPut -----------------------------------------------------------------------------------
+await check('BatchPut users: one result per item in order; a stale if_match fails alone', async () => {
+  const items = [
+    { key: key('bp1'), value: Buffer.from('{"n":1}'), content_type: 'application/json' },
+    { key: key('ada'), value: Buffer.from('{"n":2}'), content_type: 'application/json', if_match: '1' },
+  ];
+  const { items: results } = await call(serving, 'BatchPut', { namespace: 'users', items });
+  assert.deepEqual(results.map((r) => r.key), [key('bp1'), key('ada')]);
+  assert.equal(results[0].code, 0);
+  assert.equal(results[1].code, 9, 'FAILED_PRECONDITION for the stale if_match');
+  const got = await call(serving, 'Get', { namespace: 'users', key: key('bp1') });
+  assert.equal(got.etag, results[0].etag);
+});
+
 // ---- Touch --------------------------------------------------------------------------------------
 await check('Touch users: the cached entry gets a new remaining TTL; value and etag unchanged', async () => {
   const touched = await call(serving, 'Touch', { namespace: 'users', key: key('ada'), ttl: { seconds: 42 } });

@@ -311,6 +311,19 @@ def main():
         expect_equal(reloaded.etag, state["user_etag"], "the store was untouched")
         expect_equal(get("users", key("ada")).source, SOURCE.VALUE_SOURCE_CACHE, "source of the read after")
 
+    # ---- BatchPut ----------------------------------------------------------------------------
+    @check("BatchPut users: one result per item in order; a stale if_match fails alone")
+    def _():
+        items = [
+            cache_pb2.BatchPutItem(key=key("bp1"), value=b'{"n":1}', content_type="application/json"),
+            cache_pb2.BatchPutItem(key=key("ada"), value=b'{"n":2}', content_type="application/json", if_match="1"),
+        ]
+        results = serving.BatchPut(cache_pb2.BatchPutRequest(namespace="users", items=items)).items
+        expect_equal([r.key for r in results], [key("bp1"), key("ada")], "keys")
+        expect_equal(results[0].code, 0, "the first item's code")
+        expect_equal(results[1].code, 9, "FAILED_PRECONDITION for the stale if_match")
+        expect_equal(get("users", key("bp1")).etag, results[0].etag, "etag")
+
     # ---- Touch -------------------------------------------------------------------------------
     @check("Touch users: the cached entry gets a new remaining TTL; value and etag unchanged")
     def _():

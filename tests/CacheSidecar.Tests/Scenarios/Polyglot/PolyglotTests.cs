@@ -23,7 +23,7 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
     /// A check dropped from a client fails here, not silently.</summary>
     private static readonly string[] Covered =
     [
-        "health", "ListNamespaces", "Get", "BatchGet", "Put", "Delete", "Invalidate", "Touch", "whole namespace",
+        "health", "ListNamespaces", "Get", "BatchGet", "Put", "Delete", "Invalidate", "Touch", "BatchPut", "whole namespace",
         "INVALID_ARGUMENT", "NOT_FOUND", "FAILED_PRECONDITION", "RESOURCE_EXHAUSTED", "UNAVAILABLE", "UNAUTHENTICATED", "DEADLINE_EXCEEDED",
     ];
 

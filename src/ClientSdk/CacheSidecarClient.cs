@@ -105,6 +105,47 @@ public sealed class CacheSidecarClient
     }
 
     /// <summary>
+    /// Writes many keys in one call (BatchPut), each through the namespace's strategy, with the same
+    /// options for every item. Nothing is atomic across keys: one result per item, in order, each with
+    /// its own status. The call as a whole fails (nothing written) only for bad input.
+    /// </summary>
+    /// <exception cref="CacheSidecarException">
+    /// The sidecar refused the batch (<c>InvalidArgument</c>: empty, over 1,000 items, a key twice, a bad item).
+    /// </exception>
+    public async Task<IReadOnlyList<PutManyResult>> PutManyAsync<T>(string @namespace,
+        IEnumerable<KeyValuePair<string, T>> items, PutOptions? putOptions = null,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new BatchPutRequest { Namespace = @namespace };
+        foreach (var (key, value) in items)
+        {
+            var item = new BatchPutItem
+            {
+                Key = key,
+                Value = UnsafeByteOperations.UnsafeWrap(_options.Serializer.Serialize(value)),
+                ContentType = _options.Serializer.ContentType,
+                IfMatch = putOptions?.IfMatch ?? string.Empty,
+            };
+            if (putOptions?.Ttl is { } ttl)
+            {
+                item.Ttl = Duration.FromTimeSpan(ttl);
+            }
+
+            request.Items.Add(item);
+        }
+
+        var response = await Call(options => _client.BatchPutAsync(request, options), cancellationToken)
+            .ConfigureAwait(false);
+        return response.Items
+            .Select(r => new PutManyResult(
+                r.Key,
+                (StatusCode)r.Code,
+                r.Message,
+                r.Code == 0 ? new PutResult(r.Etag, r.Persisted, r.Queued) : null))
+            .ToList();
+    }
+
+    /// <summary>
     /// Gives the key's cached value a new remaining TTL without rewriting it (the store is untouched).
     /// Returns false when no live value is cached; nothing is created then.
     /// </summary>

@@ -42,6 +42,28 @@ public sealed class ClientSdkTests(RedisSingleFixture redis, MongoFixture mongo)
     }
 
     [Fact]
+    public async Task Put_many_writes_each_item_and_reports_one_that_fails_alone()
+    {
+        var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");
+        var guarded = UniqueKey();
+        await sdk.PutAsync(WriteThrough, guarded, new Cart("ada", [1]));
+        var fresh = UniqueKey();
+
+        var written = await sdk.PutManyAsync(WriteThrough, [KeyValuePair.Create(fresh, new Cart("bob", [2]))]);
+        var refused = await sdk.PutManyAsync(
+            WriteThrough, [KeyValuePair.Create(guarded, new Cart("eve", [3]))], new PutOptions(IfMatch: "1"));
+
+        Assert.True(written.Single().Succeeded);
+        Assert.Equal(written.Single().Result!.ETag, (await sdk.GetAsync<Cart>(WriteThrough, fresh))!.ETag);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.Single().Status);
+        Assert.Null(refused.Single().Result);
+        Assert.Equal("ada", (await sdk.GetAsync<Cart>(WriteThrough, guarded))!.Value.Owner);
+        var empty = await Assert.ThrowsAsync<CacheSidecarException>(
+            () => sdk.PutManyAsync(WriteThrough, Array.Empty<KeyValuePair<string, Cart>>()));
+        Assert.Equal(StatusCode.InvalidArgument, empty.StatusCode);
+    }
+
+    [Fact]
     public async Task Touch_gives_a_cached_value_a_new_ttl_and_reports_a_key_that_is_not_cached()
     {
         var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");

@@ -54,13 +54,8 @@ internal sealed class CacheGrpcService(
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
         var ns = validate.Namespace(request.Namespace);
-        RequestValidator.Key(ns, request.Key);
-        var contentType = RequestValidator.ContentType(request.ContentType);
-        RequestValidator.Value(ns, request.Value, contentType);
-        var ttl = RequestValidator.Ttl(ns, request.Ttl);
-        var ifMatch = RequestValidator.IfMatch(request.IfMatch);
-
-        var write = new WriteRequest(request.Key, request.Value.Memory, contentType, ttl, ifMatch);
+        var write = RequestValidator.Write(
+            ns, request.Key, request.Value, request.ContentType, request.Ttl, request.IfMatch);
         var result = await strategies.For(ns).PutAsync(ns, write, context.CancellationToken).ConfigureAwait(false);
         return new PutResponse
         {

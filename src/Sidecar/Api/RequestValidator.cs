@@ -88,6 +88,16 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
         }
     }
 
+    /// <summary>Checks one write (a Put, or an item of a BatchPut) and gives it as the strategies take it.</summary>
+    public static WriteRequest Write(NamespacePolicy ns, string key, ByteString value, string contentType,
+        Duration? ttl, string ifMatch)
+    {
+        Key(ns, key);
+        var type = ContentType(contentType);
+        Value(ns, value, type);
+        return new WriteRequest(key, value.Memory, type, Ttl(ns, ttl), IfMatch(ifMatch));
+    }
+
     /// <summary>
     /// Checks a whole BatchPut before anything is written: 1 to <see cref="MaxKeysPerCall"/> items,
     /// each key once, every item as a Put of it would be checked (the message names the item).
@@ -111,16 +121,12 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
             var item = items[i];
             try
             {
-                Key(ns, item.Key);
                 if (!seen.Add(item.Key))
                 {
                     throw Errors.InvalidArgument("the key is given twice; each key may be written once per call.");
                 }
 
-                var contentType = ContentType(item.ContentType);
-                Value(ns, item.Value, contentType);
-                writes[i] = new WriteRequest(
-                    item.Key, item.Value.Memory, contentType, Ttl(ns, item.Ttl), IfMatch(item.IfMatch));
+                writes[i] = Write(ns, item.Key, item.Value, item.ContentType, item.Ttl, item.IfMatch);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
             {

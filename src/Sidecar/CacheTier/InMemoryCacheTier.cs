@@ -209,13 +209,14 @@ internal sealed class InMemoryCacheTier : ICacheTier
         lock (Stripe(id))
         {
             var now = _time.GetUtcNow();
-            var current = Live(id, Generation(ns, key), now);
+            var generation = Generation(ns, key);
+            var current = Live(id, generation, now);
             if (current is null || current.IsNegative || current.ExpiresAt <= now)
             {
                 return Task.FromResult<TimeSpan?>(null);
             }
 
-            Store(ns, id, current with { ExpiresAt = now + ttl }, Generation(ns, key), now);
+            Store(ns, id, current with { ExpiresAt = now + ttl }, generation, now);
             return Task.FromResult<TimeSpan?>(ttl);
         }
     }

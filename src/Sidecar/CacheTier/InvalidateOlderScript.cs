@@ -23,10 +23,9 @@ internal static class InvalidateOlderScript
         end
         local floor = cur[1]
         if version ~= '' and (not floor or tonumber(version) > tonumber(floor)) then floor = version end
-        local ttl = math.max(redis.call('PTTL', KEYS[1]), tonumber(ARGV[2]))
-        redis.call('DEL', KEYS[1], KEYS[2])
+        redis.call('DEL', KEYS[2])
         if floor then
-          {{EntryHash.WriteFloor("KEYS[1]", "floor", "ttl")}}
+          {{EntryHash.WriteFloor("KEYS[1]", "floor", "ARGV[2]")}}
         end
         return 1
         """;

@@ -15,8 +15,7 @@ internal static class InvalidateScript
         local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}')
         local dropped = redis.call('DEL', KEYS[2])
         if not cur[1] then return dropped end
-        local ttl = math.max(redis.call('PTTL', KEYS[1]), tonumber(ARGV[1]))
-        {{EntryHash.WriteFloor("KEYS[1]", "cur[1]", "ttl")}}
+        {{EntryHash.WriteFloor("KEYS[1]", "cur[1]", "ARGV[1]")}}
         if cur[2] ~= '{{EntryHash.FloorGeneration}}' then dropped = 1 end
         return dropped
         """;

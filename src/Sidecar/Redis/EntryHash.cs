@@ -34,12 +34,14 @@ internal static class EntryHash
 
     /// <summary>
     /// Lua: replaces <paramref name="key"/> with a version floor (see <c>CacheTier.VersionFloor</c>):
-    /// only the version, under a generation no partition has, for <paramref name="ttlMs"/>.
+    /// only the version, under a generation no partition has, for as long as the key had left or at
+    /// least <paramref name="minTtlMs"/>.
     /// </summary>
-    public static string WriteFloor(string key, string version, string ttlMs) =>
-        $"redis.call('DEL', {key}) "
+    public static string WriteFloor(string key, string version, string minTtlMs) =>
+        $"local floorTtl = math.max(redis.call('PTTL', {key}), tonumber({minTtlMs})) "
+        + $"redis.call('DEL', {key}) "
         + $"redis.call('HSET', {key}, '{Version}', {version}, '{Generation}', '{FloorGeneration}') "
-        + $"redis.call('PEXPIRE', {key}, {ttlMs})";
+        + $"redis.call('PEXPIRE', {key}, floorTtl)";
 
     /// <summary>Lua: sets every field of <paramref name="key"/> (each argument a Lua expression).</summary>
     public static string Write(string key, string version, string generation, string expiresAt, string contentType,

@@ -102,16 +102,9 @@ internal sealed class RedisConnection : IDisposable
     /// Whether a call would use Redis now, without a round trip: connected, the circuit not open,
     /// and nothing left to reconcile (a reconciliation due is run first).
     /// </summary>
-    public async ValueTask<bool> IsUsableAsync()
-    {
-        if (_identifyServers || !_missedInvalidations.IsEmpty)
-        {
-            await ReconcileAsync().ConfigureAwait(false);
-        }
-
-        return _multiplexer.IsConnected && _circuit.CircuitState != CircuitState.Open
-            && !_identifyServers && _missedInvalidations.IsEmpty;
-    }
+    public async ValueTask<bool> IsUsableAsync() =>
+        await ReconciledAsync().ConfigureAwait(false)
+        && _multiplexer.IsConnected && _circuit.CircuitState != CircuitState.Open;
 
     /// <summary>Raised when either connection (interactive or pub/sub) is lost.</summary>
     public event EventHandler<ConnectionFailedEventArgs> ConnectionFailed
@@ -149,18 +142,12 @@ internal sealed class RedisConnection : IDisposable
     /// </summary>
     public async Task<T> ExecuteAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
     {
-        if (_identifyServers || !_missedInvalidations.IsEmpty)
+        if (!await ReconciledAsync().ConfigureAwait(false))
         {
-            // Before anything is read from a Redis that missed invalidations (or restarted), bump the
-            // partitions concerned (a timeout-only outage raises no ConnectionRestored event).
-            await ReconcileAsync().ConfigureAwait(false);
-            if (_identifyServers || !_missedInvalidations.IsEmpty)
-            {
-                // Until the bump lands, this Redis may hold entries that should be gone: don't use it.
-                throw new CacheUnavailableException(_multiplexer.IsConnected
-                    ? "The cache tier (Redis) is unavailable until the invalidations it missed are replayed."
-                    : "The cache tier (Redis) is unavailable: not connected.");
-            }
+            // Until the bump lands, this Redis may hold entries that should be gone: don't use it.
+            throw new CacheUnavailableException(_multiplexer.IsConnected
+                ? "The cache tier (Redis) is unavailable until the invalidations it missed are replayed."
+                : "The cache tier (Redis) is unavailable: not connected.");
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -187,6 +174,21 @@ internal sealed class RedisConnection : IDisposable
         {
             _metrics.RedisCall(ok, Stopwatch.GetElapsedTime(started));
         }
+    }
+
+    /// <summary>
+    /// Whether nothing is left to reconcile. Before anything is read from a Redis that missed
+    /// invalidations (or restarted), the partitions concerned are bumped first (a timeout-only
+    /// outage raises no ConnectionRestored event, so callers trigger it too).
+    /// </summary>
+    private async ValueTask<bool> ReconciledAsync()
+    {
+        if (_identifyServers || !_missedInvalidations.IsEmpty)
+        {
+            await ReconcileAsync().ConfigureAwait(false);
+        }
+
+        return !_identifyServers && _missedInvalidations.IsEmpty;
     }
 
     /// <summary>

@@ -55,7 +55,8 @@ internal sealed class CacheGrpcService(
     {
         var ns = validate.Namespace(request.Namespace);
         var write = RequestValidator.Write(
-            ns, request.Key, request.Value, request.ContentType, request.Ttl, request.IfMatch);
+            ns, request.Key, request.Value, request.ContentType, request.Ttl, request.IfMatch,
+            request.IfNoneMatch);
         var result = await strategies.For(ns).PutAsync(ns, write, context.CancellationToken).ConfigureAwait(false);
         return new PutResponse
         {
@@ -128,6 +129,23 @@ internal sealed class CacheGrpcService(
                 TtlRemaining = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(left),
             }
             : new TouchResponse();
+    }
+
+    public override async Task<IncrementResponse> Increment(IncrementRequest request, ServerCallContext context)
+    {
+        var ns = validate.Namespace(request.Namespace);
+        RequestValidator.Key(ns, request.Key);
+        var ttl = RequestValidator.Ttl(ns, request.Ttl);
+        var result = await strategies.For(ns)
+            .IncrementAsync(ns, request.Key, request.Delta, ttl, context.CancellationToken)
+            .ConfigureAwait(false);
+        return new IncrementResponse
+        {
+            Value = result.Value,
+            Etag = Versions.ToEtag(result.Version),
+            Persisted = result.Persisted,
+            Queued = result.Queued,
+        };
     }
 
     /// <summary>One item of a BatchPut: its own status, as a Put of it alone would have answered.</summary>

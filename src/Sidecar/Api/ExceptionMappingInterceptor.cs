@@ -52,6 +52,7 @@ internal sealed class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterc
     internal static Status? Map(Exception exception, ServerCallContext context) => exception switch
     {
         PreconditionFailedException ex => new Status(StatusCode.FailedPrecondition, ex.Message),
+        CounterOverflowException ex => new Status(StatusCode.OutOfRange, ex.Message),
         StoreRejectedValueException ex => new Status(StatusCode.InvalidArgument, ex.Message),
         StoreUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),
         CacheUnavailableException ex => new Status(StatusCode.Unavailable, ex.Message),

@@ -90,13 +90,29 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
 
     /// <summary>Checks one write (a Put, or an item of a BatchPut) and gives it as the strategies take it.</summary>
     public static WriteRequest Write(NamespacePolicy ns, string key, ByteString value, string contentType,
-        Duration? ttl, string ifMatch)
+        Duration? ttl, string ifMatch, string ifNoneMatch)
     {
         Key(ns, key);
         var type = ContentType(contentType);
         Value(ns, value, type);
-        return new WriteRequest(key, value.Memory, type, Ttl(ns, ttl), IfMatch(ifMatch));
+        var ifAbsent = IfNoneMatch(ifNoneMatch);
+        if (ifAbsent && !string.IsNullOrEmpty(ifMatch))
+        {
+            throw Errors.InvalidArgument(
+                "Give if_match or if_none_match, not both: a key cannot be both at an etag and absent.");
+        }
+
+        return new WriteRequest(key, value.Memory, type, Ttl(ns, ttl), IfMatch(ifMatch), ifAbsent);
     }
+
+    /// <summary>Empty means unconditional; "*" (as in HTTP's If-None-Match) means create only if absent.</summary>
+    public static bool IfNoneMatch(string ifNoneMatch) => ifNoneMatch switch
+    {
+        "" or null => false,
+        "*" => true,
+        _ => throw Errors.InvalidArgument(
+            $"if_none_match accepts only \"*\" (create if absent), not '{Printable(ifNoneMatch)}'."),
+    };
 
     /// <summary>
     /// Checks a whole BatchPut before anything is written: 1 to <see cref="MaxKeysPerCall"/> items,
@@ -126,7 +142,7 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
                     throw Errors.InvalidArgument("the key is given twice; each key may be written once per call.");
                 }
 
-                writes[i] = Write(ns, item.Key, item.Value, item.ContentType, item.Ttl, item.IfMatch);
+                writes[i] = Write(ns, item.Key, item.Value, item.ContentType, item.Ttl, item.IfMatch, item.IfNoneMatch);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
             {

@@ -40,13 +40,27 @@ internal interface ICacheTier
     Task<bool> SetIfNewerAsync(NamespacePolicy ns, string key, CacheEntry entry, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Pure-cache write: assigns the next version itself (optionally only at version <paramref name="ifMatch"/>).
+    /// Pure-cache write: assigns the next version itself (optionally only at version <paramref name="ifMatch"/>,
+    /// or with <paramref name="ifAbsent"/> only when no live, unexpired value is cached).
     /// </summary>
     Task<CacheWriteResult> PutAssigningVersionAsync(
         NamespacePolicy ns,
         string key,
         CacheEntry entry,
         long? ifMatch,
+        bool ifAbsent,
+        CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pure-cache Increment, one atomic step: adds <paramref name="delta"/> to the live counter (a key
+    /// without a live value counts as 0) and writes the sum at a new version, expiring at
+    /// <paramref name="expiresAt"/>.
+    /// </summary>
+    Task<CounterWriteResult> IncrementAssigningVersionAsync(
+        NamespacePolicy ns,
+        string key,
+        long delta,
+        DateTimeOffset expiresAt,
         CancellationToken cancellationToken);
 
     /// <summary>Pure-cache delete (optionally only at version <paramref name="ifMatch"/>).</summary>

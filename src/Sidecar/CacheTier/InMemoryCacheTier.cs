@@ -124,7 +124,7 @@ internal sealed class InMemoryCacheTier : ICacheTier
     }
 
     public Task<CacheWriteResult> PutAssigningVersionAsync(NamespacePolicy ns, string key, CacheEntry entry,
-        long? ifMatch, CancellationToken cancellationToken)
+        long? ifMatch, bool ifAbsent, CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
         lock (Stripe(id))
@@ -138,10 +138,48 @@ internal sealed class InMemoryCacheTier : ICacheTier
                 return Task.FromResult(new CacheWriteResult(true, 0));
             }
 
+            if (ifAbsent && current is { IsNegative: false } && current.ExpiresAt > now)
+            {
+                return Task.FromResult(new CacheWriteResult(true, 0));
+            }
+
             var version = Versions.Next(_time, currentVersion);
             _leases.TryRemove(id, out _);
             Store(ns, id, entry with { Version = version }, generation, now);
             return Task.FromResult(new CacheWriteResult(false, version));
+        }
+    }
+
+    public Task<CounterWriteResult> IncrementAssigningVersionAsync(NamespacePolicy ns, string key, long delta,
+        DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        var id = (ns.Name, key);
+        lock (Stripe(id))
+        {
+            var now = _time.GetUtcNow();
+            var generation = Generation(ns, key);
+            var current = Live(id, generation, now);
+            long counter = 0;
+            var contentType = Counter.ContentType;
+            if (current is { IsNegative: false } && current.ExpiresAt > now)
+            {
+                if (!Counter.TryParse(current.Value.Span, current.ContentType, out counter))
+                {
+                    return Task.FromResult(new CounterWriteResult(IncrementStatus.NotACounter));
+                }
+
+                contentType = current.ContentType;
+            }
+
+            if (Counter.Add(counter, delta) is not { } sum)
+            {
+                return Task.FromResult(new CounterWriteResult(IncrementStatus.Overflow));
+            }
+
+            var version = Versions.Next(_time, current?.Version ?? 0);
+            _leases.TryRemove(id, out _);
+            Store(ns, id, new CacheEntry(Counter.Format(sum), contentType, version, false, expiresAt), generation, now);
+            return Task.FromResult(new CounterWriteResult(IncrementStatus.Applied, sum, version));
         }
     }
 

@@ -5,21 +5,25 @@ namespace CacheSidecar.CacheTier;
 
 /// <summary>
 /// Pure-cache put: the cache is the record, so it assigns the version max(now, current + 1),
-/// optionally only when the live entry is at the if-match version.
+/// optionally only when the live entry is at the if-match version, or only when there is no live,
+/// unexpired value (create-if-absent: one step, so of concurrent creators exactly one wins).
 /// </summary>
 internal static class PutAssigningVersionScript
 {
     // KEYS: entry, lease, generation. ARGV: now (unix µs), if-match version ('' = none), expires,
-    // content type, data, physical ttl ms. Returns the new version, or -1 when if-match does not hold.
+    // content type, data, physical ttl ms, if absent ('1'/'0'). Returns the new version, or -1 when
+    // if-match or if-absent does not hold.
     private static readonly string Text = $$"""
-        local now, ifMatch, expiresAt, contentType, data, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+        local now, ifMatch, expiresAt, contentType, data, ttl, ifAbsent =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
         local g = redis.call('GET', KEYS[3]) or '0'
         local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
-          '{{EntryHash.Negative}}')
+          '{{EntryHash.Negative}}', '{{EntryHash.ExpiresAt}}')
         local curv = 0
         local live = cur[1] and cur[2] == g and cur[3] ~= '1'
         if cur[1] and cur[2] == g then curv = tonumber(cur[1]) end
         if ifMatch ~= '' and (not live or curv ~= tonumber(ifMatch)) then return -1 end
+        if ifAbsent == '1' and live and tonumber(cur[4]) * 1000 > tonumber(now) then return -1 end
         local v = math.max(tonumber(now), curv + 1)
         redis.call('DEL', KEYS[2])
         redis.call('DEL', KEYS[1])
@@ -29,14 +33,15 @@ internal static class PutAssigningVersionScript
         """;
 
     public static async Task<CacheWriteResult> RunAsync(
-        IDatabase db, EntryKeys keys, long nowMicros, long? ifMatch, CacheEntry entry, long physicalTtlMs)
+        IDatabase db, EntryKeys keys, long nowMicros, long? ifMatch, bool ifAbsent, CacheEntry entry,
+        long physicalTtlMs)
     {
         var version = (long)await db.ScriptEvaluateAsync(
             Text,
             [keys.Entry, keys.Lease, keys.Generation],
             [
                 nowMicros, ifMatch is { } v ? v : string.Empty, entry.ExpiresAt.ToUnixTimeMilliseconds(),
-                entry.ContentType, entry.Value, physicalTtlMs,
+                entry.ContentType, entry.Value, physicalTtlMs, ifAbsent ? "1" : "0",
             ]).ConfigureAwait(false);
         return version < 0 ? new CacheWriteResult(PreconditionFailed: true, 0) : new CacheWriteResult(false, version);
     }

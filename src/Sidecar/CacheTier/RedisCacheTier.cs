@@ -105,10 +105,19 @@ internal sealed class RedisCacheTier : ICacheTier
             cancellationToken);
 
     public Task<CacheWriteResult> PutAssigningVersionAsync(NamespacePolicy ns, string key, CacheEntry entry,
-        long? ifMatch, CancellationToken cancellationToken) =>
+        long? ifMatch, bool ifAbsent, CancellationToken cancellationToken) =>
         _redis.ExecuteAsync(
             db => PutAssigningVersionScript.RunAsync(
-                db, RedisKeyLayout.For(ns, key), Versions.NowMicros(_time), ifMatch, entry, PhysicalTtlMs(ns, entry)),
+                db, RedisKeyLayout.For(ns, key), Versions.NowMicros(_time), ifMatch, ifAbsent, entry,
+                PhysicalTtlMs(ns, entry)),
+            cancellationToken);
+
+    public Task<CounterWriteResult> IncrementAssigningVersionAsync(NamespacePolicy ns, string key, long delta,
+        DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        _redis.ExecuteAsync(
+            db => IncrementScript.RunAsync(
+                db, RedisKeyLayout.For(ns, key), Versions.NowMicros(_time), delta, expiresAt,
+                PhysicalTtl.Milliseconds(ns, expiresAt, _time.GetUtcNow())),
             cancellationToken);
 
     public Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(NamespacePolicy ns, string key,

@@ -64,6 +64,10 @@ internal sealed class NearCachedStrategy(ICacheStrategy inner, NearCacheBus bus)
     public Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken) =>
         inner.PutAsync(ns, request, cancellationToken);
 
+    public Task<IncrementResult> IncrementAsync(NamespacePolicy ns, string key, long delta, TimeSpan? ttl,
+        CancellationToken cancellationToken) =>
+        inner.IncrementAsync(ns, key, delta, ttl, cancellationToken);
+
     public Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken) =>
         inner.DeleteAsync(ns, key, ifMatch, cancellationToken);

@@ -20,6 +20,12 @@ internal readonly record struct EntryKeys(string Tag, string Key)
     /// <summary>The write-behind pending record (fields in <see cref="PendingHash"/>).</summary>
     public RedisKey Pending => RedisKeyLayout.Pending(Tag, Key);
 
+    /// <summary>
+    /// A scratch key of the partition for exact int64 arithmetic inside a counter step (see
+    /// <see cref="CounterLua"/>); it exists only during that step.
+    /// </summary>
+    public RedisKey Scratch => RedisKeyLayout.Scratch(Tag);
+
     /// <summary>The partition's write-behind log (a stream).</summary>
     public RedisKey Log => RedisKeyLayout.Log(Tag);
 }

@@ -14,6 +14,7 @@ namespace CacheSidecar.Redis;
 ///                      d (data) n (negative)
 /// cs:{ns:p}:l:&lt;key&gt;   fill lease: "&lt;token&gt;:&lt;generation&gt;", PX LeaseTtl
 /// cs:{ns:p}:gen        partition generation; bumping it invalidates the partition in O(1)
+/// cs:{ns:p}:n          scratch integer of a counter step (exists only inside that Lua step)
 /// cs:{ns:p}:p:&lt;key&gt;   write-behind pending record: v c d n (as the entry) o oc (flusher claim);
 ///                      no TTL, never evicted
 /// cs:{ns:p}:log        write-behind stream of the partition: entries {k: key, v: version}, consumer group "flushers"
@@ -31,6 +32,8 @@ internal static class RedisKeyLayout
     public static RedisKey Generation(string tag) => $"{tag}:gen";
 
     public static RedisKey Entry(string tag, string key) => $"{tag}:e:{key}";
+
+    public static RedisKey Scratch(string tag) => $"{tag}:n";
 
     public static RedisKey Lease(string tag, string key) => $"{tag}:l:{key}";
 

@@ -33,6 +33,29 @@ internal interface IRecordStore
         StoredRecord record,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Create-if-absent: writes <paramref name="record"/> only when the key has no live value (none, or a
+    /// tombstone below the record's version). <see cref="StoreWriteOutcome.PreconditionFailed"/> when a live
+    /// value exists (also one another service wrote); <see cref="StoreWriteOutcome.AlreadyNewer"/> when a
+    /// tombstone at or above the version does (retry above it).
+    /// </summary>
+    Task<StoreWriteOutcome> InsertIfAbsentAsync(
+        NamespacePolicy ns,
+        string key,
+        StoredRecord record,
+        CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds <paramref name="delta"/> to the key's integer counter and its version by one, in one atomic
+    /// store step (so concurrent increments never retry: each gets the next version). Nothing changes
+    /// unless the outcome is <see cref="IncrementStatus.Applied"/>; an absent key is reported, not created.
+    /// </summary>
+    Task<IncrementOutcome> IncrementAsync(
+        NamespacePolicy ns,
+        string key,
+        long delta,
+        CancellationToken cancellationToken);
+
     /// <summary>Replaces the value only if the stored version equals <paramref name="expectedVersion"/>.</summary>
     Task<StoreWriteOutcome> ReplaceIfVersionAsync(
         NamespacePolicy ns,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Telemetry;
 
 namespace CacheSidecar.Store;
@@ -19,6 +20,14 @@ internal sealed class MeteredRecordStore(IRecordStore inner, SidecarMetrics metr
     public Task<StoreWriteOutcome> UpsertIfNewerAsync(NamespacePolicy ns, string key, StoredRecord record,
         CancellationToken cancellationToken) =>
         Time("upsert", () => inner.UpsertIfNewerAsync(ns, key, record, cancellationToken));
+
+    public Task<StoreWriteOutcome> InsertIfAbsentAsync(NamespacePolicy ns, string key, StoredRecord record,
+        CancellationToken cancellationToken) =>
+        Time("insert", () => inner.InsertIfAbsentAsync(ns, key, record, cancellationToken));
+
+    public Task<IncrementOutcome> IncrementAsync(NamespacePolicy ns, string key, long delta,
+        CancellationToken cancellationToken) =>
+        Time("increment", () => inner.IncrementAsync(ns, key, delta, cancellationToken));
 
     public Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record,
         long expectedVersion, CancellationToken cancellationToken) =>

@@ -15,7 +15,7 @@ namespace CacheSidecar.Store;
 /// The MongoDB store; the document layout, tombstones included, is <see cref="MongoDocumentLayout"/>.
 /// Every operation targets one <c>_id</c> (or an <c>$in</c> of ids), so it routes to one shard.
 /// </summary>
-internal sealed class MongoRecordStore : IRecordStore
+internal sealed partial class MongoRecordStore : IRecordStore
 {
     private const string PurgeIndexName = "cachesidecar_tombstone_purge";
 

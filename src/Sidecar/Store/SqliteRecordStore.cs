@@ -13,7 +13,7 @@ namespace CacheSidecar.Store;
 /// <c>deleted = 1</c> that keeps its version until <c>purge_at</c>; <see cref="TombstoneSweeper"/>
 /// removes it then (SQLite has no TTL index).
 /// </summary>
-internal sealed class SqliteRecordStore : IRecordStore
+internal sealed partial class SqliteRecordStore : IRecordStore
 {
     private readonly string _connectionString;
     private readonly TimeProvider _time;

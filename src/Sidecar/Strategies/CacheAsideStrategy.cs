@@ -23,6 +23,16 @@ internal sealed class CacheAsideStrategy(
         return new WriteResult(version, Persisted: true, Queued: false);
     }
 
+    /// <remarks>The store's atomic increment, then the same invalidation as a Put.</remarks>
+    public async Task<IncrementResult> IncrementAsync(NamespacePolicy ns, string key, long delta, TimeSpan? ttl,
+        CancellationToken cancellationToken)
+    {
+        await PostWriteInvalidation.EnsureCacheUsableAsync(cache, ns).ConfigureAwait(false);
+        var (value, version) = await writer.IncrementAsync(ns, key, delta, cancellationToken).ConfigureAwait(false);
+        await PostWriteInvalidation.InvalidateAsync(cache, ns, key, logger).ConfigureAwait(false);
+        return new IncrementResult(value, version, Persisted: true, Queued: false);
+    }
+
     public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {

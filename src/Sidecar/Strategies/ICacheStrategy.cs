@@ -17,6 +17,9 @@ internal interface ICacheStrategy
 
     Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken);
 
+    Task<IncrementResult> IncrementAsync(NamespacePolicy ns, string key, long delta, TimeSpan? ttl,
+        CancellationToken cancellationToken);
+
     Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken);
 
     /// <summary>Drops the listed keys from the cache (the store is untouched); returns how many were cached.</summary>

@@ -17,5 +17,12 @@ internal interface IWriteStrategy
 
     Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds <paramref name="delta"/> to the key's integer counter (created at 0), exactly under concurrency;
+    /// the entry then lives for <paramref name="ttl"/> (or the namespace TTL), as after a Put.
+    /// </summary>
+    Task<IncrementResult> IncrementAsync(NamespacePolicy ns, string key, long delta, TimeSpan? ttl,
+        CancellationToken cancellationToken);
+
     Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch, CancellationToken cancellationToken);
 }

@@ -34,6 +34,19 @@ internal sealed class StrategyPipeline(
         }
     }
 
+    public async Task<IncrementResult> IncrementAsync(NamespacePolicy ns, string key, long delta, TimeSpan? ttl,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await writes.IncrementAsync(ns, key, delta, ttl, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await broadcast.KeysChangedAsync(ns, [key]).ConfigureAwait(false);
+        }
+    }
+
     public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {

@@ -29,12 +29,45 @@ internal sealed class TtlStrategy(
         var entry = new CacheEntry(
             request.Value, request.ContentType, 0, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
         var result = await PureCache(
-                () => cache.PutAssigningVersionAsync(ns, request.Key, entry, request.IfMatch, cancellationToken),
+                () => cache.PutAssigningVersionAsync(
+                    ns, request.Key, entry, request.IfMatch, request.IfAbsent, cancellationToken),
                 ns)
             .ConfigureAwait(false);
-        return result.PreconditionFailed
-            ? throw new PreconditionFailedException(request.Key, request.IfMatch!.Value)
-            : new WriteResult(result.Version, Persisted: true, Queued: false);
+        if (result.PreconditionFailed)
+        {
+            throw request.IfAbsent
+                ? PreconditionFailedException.AlreadyExists(request.Key)
+                : PreconditionFailedException.EtagMismatch(request.Key, request.IfMatch!.Value);
+        }
+
+        return new WriteResult(result.Version, Persisted: true, Queued: false);
+    }
+
+    /// <remarks>
+    /// With a store: its atomic increment, and the cache is left alone as after a Put (a cached counter may
+    /// be served until its TTL runs out). Without: one step in the cache.
+    /// </remarks>
+    public async Task<IncrementResult> IncrementAsync(NamespacePolicy ns, string key, long delta, TimeSpan? ttl,
+        CancellationToken cancellationToken)
+    {
+        if (ns.HasStore)
+        {
+            var (value, version) = await writer.IncrementAsync(ns, key, delta, cancellationToken)
+                .ConfigureAwait(false);
+            return new IncrementResult(value, version, Persisted: true, Queued: false);
+        }
+
+        var expiresAt = time.GetUtcNow() + EntryTtl.For(ns, ttl);
+        var result = await PureCache(
+                () => cache.IncrementAssigningVersionAsync(ns, key, delta, expiresAt, cancellationToken),
+                ns)
+            .ConfigureAwait(false);
+        return result.Status switch
+        {
+            IncrementStatus.Applied => new IncrementResult(result.Value, result.Version, Persisted: true, Queued: false),
+            IncrementStatus.Overflow => throw new CounterOverflowException(key, delta),
+            _ => throw PreconditionFailedException.NotACounter(key),
+        };
     }
 
     public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
@@ -52,7 +85,7 @@ internal sealed class TtlStrategy(
                 ns)
             .ConfigureAwait(false);
         return preconditionFailed
-            ? throw new PreconditionFailedException(key, ifMatch!.Value)
+            ? throw PreconditionFailedException.EtagMismatch(key, ifMatch!.Value)
             : new DeleteResult(removed, Persisted: true, Queued: false);
     }
 

@@ -28,28 +28,71 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
                 .ConfigureAwait(false);
             return outcome == StoreWriteOutcome.Applied
                 ? version
-                : throw new PreconditionFailedException(request.Key, expected);
+                : throw PreconditionFailedException.EtagMismatch(request.Key, expected);
         }
 
         var lastKnown = 0L;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var version = Versions.Next(time, lastKnown);
-            var outcome = await store.UpsertIfNewerAsync(
-                    ns,
-                    request.Key,
-                    new StoredRecord(request.Value, request.ContentType, version),
-                    cancellationToken)
-                .ConfigureAwait(false);
+            var record = new StoredRecord(request.Value, request.ContentType, version);
+            var outcome = request.IfAbsent
+                ? await store.InsertIfAbsentAsync(ns, request.Key, record, cancellationToken).ConfigureAwait(false)
+                : await store.UpsertIfNewerAsync(ns, request.Key, record, cancellationToken).ConfigureAwait(false);
             if (outcome == StoreWriteOutcome.Applied)
             {
                 return version;
+            }
+
+            if (outcome == StoreWriteOutcome.PreconditionFailed)
+            {
+                throw PreconditionFailedException.AlreadyExists(request.Key);
             }
 
             lastKnown = await AboveStoredAsync(ns, request.Key, version, cancellationToken).ConfigureAwait(false);
         }
 
         throw Contention(request.Key);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="delta"/> to the key's counter with the store's atomic increment (which also
+    /// takes the next version); an absent key is created holding <paramref name="delta"/> (a counter starts
+    /// at 0), guarded like any create-if-absent. Returns the new value and version.
+    /// </summary>
+    public async Task<(long Value, long Version)> IncrementAsync(NamespacePolicy ns, string key, long delta,
+        CancellationToken cancellationToken)
+    {
+        var lastKnown = 0L;
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var outcome = await store.IncrementAsync(ns, key, delta, cancellationToken).ConfigureAwait(false);
+            switch (outcome.Status)
+            {
+                case IncrementStatus.Applied:
+                    return (outcome.Value, outcome.Version);
+                case IncrementStatus.NotACounter:
+                    throw PreconditionFailedException.NotACounter(key);
+                case IncrementStatus.Overflow:
+                    throw new CounterOverflowException(key, delta);
+                case IncrementStatus.Absent:
+                    var version = Versions.Next(time, lastKnown);
+                    var created = new StoredRecord(Counter.Format(delta), Counter.ContentType, version);
+                    var inserted = await store.InsertIfAbsentAsync(ns, key, created, cancellationToken)
+                        .ConfigureAwait(false);
+                    if (inserted == StoreWriteOutcome.Applied)
+                    {
+                        return (delta, version);
+                    }
+
+                    // Another creator came first (increment its counter next round), or a newer tombstone
+                    // is there (create above it).
+                    lastKnown = await AboveStoredAsync(ns, key, version, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+
+        throw Contention(key);
     }
 
     /// <summary>
@@ -65,7 +108,7 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
             var outcome = await store.DeleteAsync(ns, key, version, expected, cancellationToken).ConfigureAwait(false);
             return outcome == DeleteOutcome.Removed
                 ? (true, version)
-                : throw new PreconditionFailedException(key, expected);
+                : throw PreconditionFailedException.EtagMismatch(key, expected);
         }
 
         var lastKnown = 0L;

@@ -1,9 +1,12 @@
 namespace CacheSidecar.Strategies;
 
 /// <summary>One validated Put.</summary>
+/// <param name="IfMatch">Write only while the live value is at this version.</param>
+/// <param name="IfAbsent">Write only while the key has no live value (create-if-absent, if_none_match "*").</param>
 internal sealed record WriteRequest(
     string Key,
     ReadOnlyMemory<byte> Value,
     string ContentType,
     TimeSpan? Ttl,
-    long? IfMatch);
+    long? IfMatch,
+    bool IfAbsent = false);

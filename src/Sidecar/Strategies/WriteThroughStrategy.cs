@@ -31,6 +31,21 @@ internal sealed class WriteThroughStrategy(
         return new WriteResult(version, Persisted: true, Queued: false);
     }
 
+    /// <remarks>
+    /// The store's atomic increment decides the value; the cache then gets it by the same version-guarded
+    /// set as a Put, so concurrent increments leave the highest version (the latest sum) cached.
+    /// </remarks>
+    public async Task<IncrementResult> IncrementAsync(NamespacePolicy ns, string key, long delta, TimeSpan? ttl,
+        CancellationToken cancellationToken)
+    {
+        await PostWriteInvalidation.EnsureCacheUsableAsync(cache, ns).ConfigureAwait(false);
+        var (value, version) = await writer.IncrementAsync(ns, key, delta, cancellationToken).ConfigureAwait(false);
+        var entry = new CacheEntry(
+            Counter.Format(value), Counter.ContentType, version, false, time.GetUtcNow() + EntryTtl.For(ns, ttl));
+        await SetAsync(ns, key, entry).ConfigureAwait(false);
+        return new IncrementResult(value, version, Persisted: true, Queued: false);
+    }
+
     public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
         CancellationToken cancellationToken)
     {

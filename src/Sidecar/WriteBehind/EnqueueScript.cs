@@ -8,19 +8,23 @@ namespace CacheSidecar.WriteBehind;
 /// backlog bound and if-match, takes a version from the Redis server's clock (<c>TIME</c>, so
 /// every sidecar writing a key through one shard draws from the same monotonic source), sets the
 /// pending record and the cache entry (or drops it), and appends to the partition log. Nothing is
-/// written unless the whole step succeeds.
+/// written unless the whole step succeeds. Create-if-absent is decided here too, so of concurrent
+/// creators exactly one is accepted: by the pending record, else the entry, else the store's state the
+/// caller read when the step asked for it (refused as stale when Redis holds a newer version).
 /// </summary>
 internal static class EnqueueScript
 {
     // KEYS: entry, lease, generation, pending, log.
     // ARGV: key, if-match ('' = none), store version hint ('' = unknown), entry expires (unix ms),
     // content type, data, tombstone (0/1), entry physical ttl ms (0 = keep no entry), most entries
-    // the partition log may hold.
-    // Returns {1, version, existed (1/0/-1 unknown)}; {-1} if-match failed; {-2} backlog full;
-    // {-3} if-match needs the store's version (no pending record and no entry to compare with).
+    // the partition log may hold, the store holds a live value ('1'/'0', with the hint), if absent ('1'/'0').
+    // Returns {1, version, existed (1/0/-1 unknown)}; {-1} if-match or if-absent failed; {-2} backlog
+    // full; {-3} the condition needs the store's state (no pending record and no entry to go by);
+    // {-4} the store hint is older than a version Redis holds.
     private static readonly string Text = $$"""
-        local key, ifMatch, storeHint, expiresAt, contentType, data, tombstone, entryTtl, capacity =
-          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+        local key, ifMatch, storeHint, expiresAt, contentType, data, tombstone, entryTtl, capacity, storeLive,
+          ifAbsent = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10],
+          ARGV[11]
         if redis.call('XLEN', KEYS[5]) >= tonumber(capacity) then return {-2} end
         local g = redis.call('GET', KEYS[3]) or '0'
         local p = redis.call('HMGET', KEYS[4], '{{PendingHash.Version}}', '{{PendingHash.Tombstone}}')
@@ -32,11 +36,18 @@ internal static class EnqueueScript
         elseif e[1] and e[2] == g then
           curv = tonumber(e[1]); live = e[3] ~= '1'; known = true
         elseif storeHint ~= '' then
-          curv = tonumber(storeHint); live = curv > 0; known = true
+          curv = tonumber(storeHint); live = storeLive == '1'; known = true
+          -- The store was read before this step: an invalidated or older-generation entry above its
+          -- version means a write reached the store since (a creator flushed, then invalidated).
+          if ifAbsent == '1' and not live and e[1] and tonumber(e[1]) > curv then return {-4} end
         end
         if ifMatch ~= '' then
           if not known then return {-3} end
           if not live or curv ~= tonumber(ifMatch) then return {-1} end
+        end
+        if ifAbsent == '1' then
+          if not known then return {-3} end
+          if live then return {-1} end
         end
         local t = redis.call('TIME')
         local v = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -76,6 +87,8 @@ internal static class EnqueueScript
                 write.IsTombstone ? "1" : "0",
                 write.EntryPhysicalTtlMs,
                 partitionCapacity,
+                write.StoreValue is null ? "0" : "1",
+                write.IfAbsent ? "1" : "0",
             ]).ConfigureAwait(false))!;
         return result switch
         {
@@ -90,6 +103,7 @@ internal static class EnqueueScript
                 }),
             [var refusal] when (int)refusal == -1 => new EnqueueResult(EnqueueStatus.PreconditionFailed, 0, null),
             [var refusal] when (int)refusal == -2 => new EnqueueResult(EnqueueStatus.BacklogFull, 0, null),
+            [var refusal] when (int)refusal == -4 => new EnqueueResult(EnqueueStatus.StaleStoreHint, 0, null),
             _ => new EnqueueResult(EnqueueStatus.NeedStoreVersion, 0, null),
         };
     }

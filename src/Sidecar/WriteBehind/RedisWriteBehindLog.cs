@@ -22,7 +22,9 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     public Task<EnqueueResult> EnqueueAsync(NamespacePolicy ns, WriteBehindWrite write,
         CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
-            db => EnqueueScript.RunAsync(db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns)),
+            db => write.IncrementBy is null
+                ? EnqueueScript.RunAsync(db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns))
+                : EnqueueIncrementScript.RunAsync(db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns)),
             cancellationToken);
 
     /// <summary>Redis <c>WAIT</c> on the shard that holds the key; returns how many replicas confirmed.</summary>

@@ -23,6 +23,9 @@ internal sealed class WriteBehindStrategy(
     WriteBehindMetrics metrics,
     ILogger<WriteBehindStrategy> logger) : IWriteStrategy
 {
+    /// <summary>How often one write reads the store's state before it gives up (UNAVAILABLE).</summary>
+    private const int MaxStoreReads = 8;
+
     public bool ReadsPendingWrites => true;
 
     public async Task<WriteResult> PutAsync(NamespacePolicy ns, WriteRequest request,
@@ -37,7 +40,8 @@ internal sealed class WriteBehindStrategy(
             expiresAt,
             PhysicalTtlMs(ns, expiresAt),
             request.IfMatch,
-            StoreVersionHint: null);
+            StoreVersionHint: null,
+            request.IfAbsent);
         var result = await EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
         if (result is null)
         {
@@ -46,6 +50,35 @@ internal sealed class WriteBehindStrategy(
         }
 
         return new WriteResult(result.Value.Version, Persisted: false, Queued: true);
+    }
+
+    /// <remarks>
+    /// One Redis step for a counter Redis knows (pending record or entry): the step adds to the current
+    /// value and enqueues the absolute sum, so the store sees coalesced values. A counter Redis does not
+    /// know costs one store read first.
+    /// </remarks>
+    public async Task<IncrementResult> IncrementAsync(NamespacePolicy ns, string key, long delta, TimeSpan? ttl,
+        CancellationToken cancellationToken)
+    {
+        var expiresAt = time.GetUtcNow() + EntryTtl.For(ns, ttl);
+        var write = new WriteBehindWrite(
+            key,
+            ReadOnlyMemory<byte>.Empty,
+            Counter.ContentType,
+            IsTombstone: false,
+            expiresAt,
+            PhysicalTtlMs(ns, expiresAt),
+            IfMatch: null,
+            StoreVersionHint: null,
+            IncrementBy: delta);
+        var result = await EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
+        if (result is null)
+        {
+            SidecarLog.WriteBehindDegraded(logger, ns.Name, "Increment");
+            return await writeThrough.IncrementAsync(ns, key, delta, ttl, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new IncrementResult(result.Value.Sum, result.Value.Version, Persisted: false, Queued: true);
     }
 
     public async Task<DeleteResult> DeleteAsync(NamespacePolicy ns, string key, long? ifMatch,
@@ -93,13 +126,15 @@ internal sealed class WriteBehindStrategy(
         try
         {
             result = await log.EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
-            if (result.Status == EnqueueStatus.NeedStoreVersion)
+            for (var reads = 0;
+                 result.Status is EnqueueStatus.NeedStoreVersion or EnqueueStatus.StaleStoreHint
+                 && reads < MaxStoreReads;
+                 reads++)
             {
-                // if-match with nothing in Redis to compare: the store's version decides (no
+                // A condition or an Increment with nothing in Redis to go by: the store decides (no
                 // pending record exists, so the store is the newest state of the key).
-                var stored = await store.LoadAsync(ns, write.Key, cancellationToken).ConfigureAwait(false);
-                result = await log.EnqueueAsync(
-                        ns, write with { StoreVersionHint = stored?.Version ?? 0 }, cancellationToken)
+                result = await log.EnqueueAsync(ns, await WithStoreStateAsync(ns, write, cancellationToken)
+                        .ConfigureAwait(false), cancellationToken)
                     .ConfigureAwait(false);
             }
         }
@@ -118,9 +153,18 @@ internal sealed class WriteBehindStrategy(
 
         switch (result.Status)
         {
+            case EnqueueStatus.PreconditionFailed when write.IfAbsent:
+                throw PreconditionFailedException.AlreadyExists(write.Key);
             case EnqueueStatus.PreconditionFailed:
+                throw PreconditionFailedException.EtagMismatch(write.Key, write.IfMatch ?? 0);
+            case EnqueueStatus.NotACounter:
+                throw PreconditionFailedException.NotACounter(write.Key);
+            case EnqueueStatus.Overflow:
+                throw new CounterOverflowException(write.Key, write.IncrementBy ?? 0);
             case EnqueueStatus.NeedStoreVersion:
-                throw new PreconditionFailedException(write.Key, write.IfMatch ?? 0);
+            case EnqueueStatus.StaleStoreHint:
+                throw new SidecarUnavailableException(
+                    $"Key '{write.Key}' changed in the store during each of {MaxStoreReads} attempts; retry.");
             case EnqueueStatus.BacklogFull:
                 metrics.BacklogFull(ns.Name);
                 throw new BacklogFullException(
@@ -131,6 +175,17 @@ internal sealed class WriteBehindStrategy(
         metrics.Enqueued(ns.Name);
         await WaitForReplicasAsync(ns, write.Key, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>The write with the store's state of its key: the version (also a tombstone's) and the live value.</summary>
+    private async Task<WriteBehindWrite> WithStoreStateAsync(NamespacePolicy ns, WriteBehindWrite write,
+        CancellationToken cancellationToken)
+    {
+        var stored = await store.LoadAsync(ns, write.Key, cancellationToken).ConfigureAwait(false);
+        var version = stored?.Version
+            ?? await store.LoadVersionAsync(ns, write.Key, cancellationToken).ConfigureAwait(false)
+            ?? 0;
+        return write with { StoreVersionHint = version, StoreValue = stored };
     }
 
     private async Task WaitForReplicasAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using CacheSidecar.Configuration;
+using CacheSidecar.Core;
 using CacheSidecar.Store;
 
 namespace CacheSidecar.Tests.Infrastructure;
@@ -91,6 +92,18 @@ internal sealed class InstrumentedStore(IRecordStore inner) : IRecordStore
 
     public Task<int> PurgeTombstonesAsync(CancellationToken cancellationToken) =>
         inner.PurgeTombstonesAsync(cancellationToken);
+
+    public Task<StoreWriteOutcome> InsertIfAbsentAsync(NamespacePolicy ns, string key, StoredRecord record, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.InsertIfAbsentAsync(ns, key, record, cancellationToken);
+    }
+
+    public Task<IncrementOutcome> IncrementAsync(NamespacePolicy ns, string key, long delta, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.IncrementAsync(ns, key, delta, cancellationToken);
+    }
 
     public Task<StoreWriteOutcome> ReplaceIfVersionAsync(NamespacePolicy ns, string key, StoredRecord record, long expectedVersion, CancellationToken cancellationToken)
     {

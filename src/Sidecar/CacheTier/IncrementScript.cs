@@ -1,0 +1,60 @@
+using CacheSidecar.Core;
+using CacheSidecar.Redis;
+using StackExchange.Redis;
+
+namespace CacheSidecar.CacheTier;
+
+/// <summary>
+/// Pure-cache Increment in one step: reads the live entry (none, expired or a cached "not found"
+/// counts as 0), adds exactly (<see cref="CounterLua"/>), and writes the sum as a new version with the
+/// given expiry, like a Put. A value that is not a counter, or a sum beyond int64, writes nothing.
+/// </summary>
+internal static class IncrementScript
+{
+    // KEYS: entry, lease, generation, scratch. ARGV: now (unix µs), delta, expires (unix ms),
+    // physical ttl ms. Returns {1, sum, version}; {-1} not a counter; {-2} overflow.
+    private static readonly string Text = $$"""
+        local now, delta, expiresAt, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        {{CounterLua.Functions}}
+        local g = redis.call('GET', KEYS[3]) or '0'
+        local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
+          '{{EntryHash.Negative}}', '{{EntryHash.ExpiresAt}}', '{{EntryHash.ContentType}}', '{{EntryHash.Data}}')
+        local curv, digits, contentType = 0, '0', '{{Counter.ContentType}}'
+        if cur[1] and cur[2] == g then
+          curv = tonumber(cur[1])
+          if cur[3] ~= '1' and tonumber(cur[4]) * 1000 > tonumber(now) then
+            digits = counterOf(cur[6], cur[5])
+            if not digits then return {-1} end
+            contentType = cur[5]
+          end
+        end
+        local sum, why = addTo(KEYS[4], digits, delta)
+        if not sum then
+          if why == 'range' then return {-1} end
+          return {-2}
+        end
+        local vs = string.format('%.0f', math.max(tonumber(now), curv + 1))
+        redis.call('DEL', KEYS[2])
+        redis.call('DEL', KEYS[1])
+        {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "sum", "'0'")}}
+        redis.call('PEXPIRE', KEYS[1], ttl)
+        return {1, sum, vs}
+        """;
+
+    public static async Task<CounterWriteResult> RunAsync(IDatabase db, EntryKeys keys, long nowMicros, long delta,
+        DateTimeOffset expiresAt, long physicalTtlMs)
+    {
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(
+            Text,
+            [keys.Entry, keys.Lease, keys.Generation, keys.Scratch],
+            [nowMicros, delta, expiresAt.ToUnixTimeMilliseconds(), physicalTtlMs]).ConfigureAwait(false))!;
+        return result switch
+        {
+            [_, var sum, var version] => new CounterWriteResult(
+                IncrementStatus.Applied, long.Parse((string)sum!, System.Globalization.CultureInfo.InvariantCulture),
+                long.Parse((string)version!, System.Globalization.CultureInfo.InvariantCulture)),
+            [var refusal] when (int)refusal == -1 => new CounterWriteResult(IncrementStatus.NotACounter),
+            _ => new CounterWriteResult(IncrementStatus.Overflow),
+        };
+    }
+}

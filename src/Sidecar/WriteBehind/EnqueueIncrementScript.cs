@@ -1,0 +1,113 @@
+using CacheSidecar.Core;
+using CacheSidecar.Redis;
+using StackExchange.Redis;
+
+namespace CacheSidecar.WriteBehind;
+
+/// <summary>
+/// A write-behind Increment as one atomic step on one partition: the key's current value comes from the
+/// pending record, else the cache entry, else the store's state the caller read when the step asked for
+/// it; the exact sum (<see cref="CounterLua"/>) is then recorded like a Put: pending record, cache entry,
+/// log append. The store later receives the absolute value, so a hot counter's increments coalesce into
+/// one store write per flush. Nothing is written unless the whole step succeeds.
+/// </summary>
+internal static class EnqueueIncrementScript
+{
+    // KEYS: entry, lease, generation, pending, log, scratch.
+    // ARGV: key, delta, store version hint ('' = unknown), store holds a live value ('1'/'0'), its data,
+    // its content type, entry expires (unix ms), entry physical ttl ms (0 = keep no entry), most entries
+    // the partition log may hold.
+    // Returns {1, version, sum}; {-1} not a counter; {-2} backlog full; {-3} needs the store's state;
+    // {-4} the store hint is older than a version Redis holds; {-5} the sum would overflow int64.
+    private static readonly string Text = $$"""
+        local key, delta, storeHint, storeLive, storeData, storeType, expiresAt, entryTtl, capacity =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+        {{CounterLua.Functions}}
+        if redis.call('XLEN', KEYS[5]) >= tonumber(capacity) then return {-2} end
+        local g = redis.call('GET', KEYS[3]) or '0'
+        local p = redis.call('HMGET', KEYS[4], '{{PendingHash.Version}}', '{{PendingHash.Tombstone}}',
+          '{{PendingHash.Data}}', '{{PendingHash.ContentType}}')
+        local e = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
+          '{{EntryHash.Negative}}', '{{EntryHash.Data}}', '{{EntryHash.ContentType}}')
+        local curv, liveData, liveType
+        if p[1] then
+          curv = tonumber(p[1])
+          if p[2] ~= '1' then liveData, liveType = p[3], p[4] end
+        elseif e[1] and e[2] == g then
+          curv = tonumber(e[1])
+          if e[3] ~= '1' then liveData, liveType = e[4], e[5] end
+        elseif storeHint ~= '' then
+          curv = tonumber(storeHint)
+          if storeLive == '1' then liveData, liveType = storeData, storeType
+          elseif e[1] and tonumber(e[1]) > curv then return {-4} end
+        else
+          return {-3}
+        end
+        local digits, contentType = '0', '{{Counter.ContentType}}'
+        if liveData then
+          digits = counterOf(liveData, liveType)
+          if not digits then return {-1} end
+          contentType = liveType
+        end
+        local sum, why = addTo(KEYS[6], digits, delta)
+        if not sum then
+          if why == 'range' then return {-1} end
+          return {-5}
+        end
+        local t = redis.call('TIME')
+        local v = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        if curv >= v then v = curv + 1 end
+        if e[1] and tonumber(e[1]) >= v then v = tonumber(e[1]) + 1 end
+        local vs = string.format('%.0f', v)
+        redis.call('HSET', KEYS[4], '{{PendingHash.Version}}', vs, '{{PendingHash.ContentType}}', contentType,
+          '{{PendingHash.Data}}', sum, '{{PendingHash.Tombstone}}', '0')
+        if tonumber(entryTtl) > 0 then
+          redis.call('DEL', KEYS[2])
+          {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "sum", "'0'")}}
+          redis.call('PEXPIRE', KEYS[1], entryTtl)
+        else
+          redis.call('DEL', KEYS[1], KEYS[2])
+        end
+        redis.call('XADD', KEYS[5], '*', '{{LogEntryFields.Key}}', key, '{{LogEntryFields.Version}}', vs)
+        return {1, vs, sum}
+        """;
+
+    public static async Task<EnqueueResult> RunAsync(IDatabase db, EntryKeys keys, WriteBehindWrite write,
+        long partitionCapacity)
+    {
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(
+            Text,
+            [keys.Entry, keys.Lease, keys.Generation, keys.Pending, keys.Log, keys.Scratch],
+            [
+                write.Key,
+                write.IncrementBy!.Value,
+                write.StoreVersionHint is { } hint ? hint : string.Empty,
+                write.StoreValue is null ? "0" : "1",
+                write.StoreValue?.Value ?? ReadOnlyMemory<byte>.Empty,
+                write.StoreValue?.ContentType ?? string.Empty,
+                write.EntryExpiresAt.ToUnixTimeMilliseconds(),
+                write.EntryPhysicalTtlMs,
+                partitionCapacity,
+            ]).ConfigureAwait(false))!;
+        return result switch
+        {
+            [_, var version, var sum] => new EnqueueResult(
+                EnqueueStatus.Accepted,
+                (long)version,
+                Existed: null,
+                long.Parse((string)sum!, System.Globalization.CultureInfo.InvariantCulture)),
+            [var refusal] => new EnqueueResult(
+                (int)refusal switch
+                {
+                    -1 => EnqueueStatus.NotACounter,
+                    -2 => EnqueueStatus.BacklogFull,
+                    -3 => EnqueueStatus.NeedStoreVersion,
+                    -4 => EnqueueStatus.StaleStoreHint,
+                    _ => EnqueueStatus.Overflow,
+                },
+                0,
+                null),
+            _ => throw new InvalidOperationException($"Unexpected Increment reply of {result.Length} elements."),
+        };
+    }
+}

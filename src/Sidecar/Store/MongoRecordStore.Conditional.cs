@@ -54,6 +54,8 @@ internal sealed partial class MongoRecordStore
             LiveFilter(IdFilter(ns, key)),
             filters.Eq(EncodingPath, "value"),
             filters.Or(filters.Type(CounterField, BsonType.Int32), filters.Type(CounterField, BsonType.Int64)),
+            // $type and the bound also match an array's elements: [5] is not a counter.
+            filters.Not(filters.Type(CounterField, BsonType.Array)),
             filters.Or(filters.Type(VersionPath, BsonType.Int32), filters.Type(VersionPath, BsonType.Int64)),
             delta >= 0
                 ? filters.Lte(CounterField, long.MaxValue - delta)
@@ -65,7 +67,7 @@ internal sealed partial class MongoRecordStore
                 new FindOneAndUpdateOptions<BsonDocument>
                 {
                     ReturnDocument = ReturnDocument.After,
-                    Projection = Builders<BsonDocument>.Projection.Include(CounterField).Include(VersionPath),
+                    Projection = Builders<BsonDocument>.Projection.Include(CounterField).Include(MetaField),
                 },
                 cancellationToken))
             .ConfigureAwait(false);

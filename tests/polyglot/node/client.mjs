@@ -301,6 +301,32 @@ await check('Touch users: the cached entry gets a new remaining TTL; value and e
   assert.equal(missing.found, false, 'a key that is not cached');
 });
 
+// ---- Increment and create-if-absent -------------------------------------------------------------
+await check('Increment users and sessions: a counter from 0, exact past 2^53 (int64 as a string); OUT_OF_RANGE past int64', async () => {
+  for (const ns of ['users', 'sessions']) {
+    const first = await call(serving, 'Increment', { namespace: ns, key: key('views'), delta: 5 });
+    assert.equal(first.value, '5');
+    const big = await call(serving, 'Increment', { namespace: ns, key: key('views'), delta: '9007199254740990' });
+    assert.equal(big.value, '9007199254740995', 'exact beyond a double');
+    const got = await call(serving, 'Get', { namespace: ns, key: key('views') });
+    assert.equal(got.value.toString(), '9007199254740995');
+    assert.equal(got.content_type, JSON_TYPE);
+    assert.equal(got.etag, big.etag);
+    await expectStatus(
+      call(serving, 'Increment', { namespace: ns, key: key('views'), delta: '9223372036854775807' }), grpc.status.OUT_OF_RANGE);
+  }
+  await expectStatus(call(serving, 'Increment', { namespace: 'users', key: key('bytes'), delta: 1 }), grpc.status.FAILED_PRECONDITION);
+});
+
+await check('Put users with if_none_match "*": created once; the second create is FAILED_PRECONDITION and writes nothing', async () => {
+  const put = { namespace: 'users', key: key('created'), value: Buffer.from('"first"'), content_type: JSON_TYPE, if_none_match: '*' };
+  const created = await call(serving, 'Put', put);
+  await expectStatus(call(serving, 'Put', { ...put, value: Buffer.from('"second"') }), grpc.status.FAILED_PRECONDITION);
+  const got = await call(serving, 'Get', { namespace: 'users', key: key('created') });
+  assert.equal(got.value.toString(), '"first"');
+  assert.equal(got.etag, created.etag);
+});
+
 await check('Invalidate whole namespace sessions: the pure-cache entry is gone', async () => {
   const { invalidated } = await call(serving, 'Invalidate', { namespace: 'sessions', whole_namespace: true });
   assert.equal(invalidated, 0, '0 for whole_namespace');

@@ -340,6 +340,31 @@ def main():
         missing.ttl.FromSeconds(42)
         expect_equal(serving.Touch(missing).found, False, "a key that is not cached")
 
+    # ---- Increment and create-if-absent -------------------------------------------------------
+    @check("Increment users and sessions: a counter from 0, exact past 2^53; OUT_OF_RANGE past int64")
+    def _():
+        for ns in ("users", "sessions"):
+            first = serving.Increment(cache_pb2.IncrementRequest(namespace=ns, key=key("views"), delta=5))
+            expect_equal(first.value, 5, "first value")
+            big = serving.Increment(cache_pb2.IncrementRequest(namespace=ns, key=key("views"), delta=9007199254740990))
+            expect_equal(big.value, 9007199254740995, "exact beyond a double")
+            got = get(ns, key("views"))
+            expect_equal((got.value, got.content_type, got.etag), (b"9007199254740995", JSON_TYPE, big.etag), "(value, content_type, etag)")
+            expect_status(grpc.StatusCode.OUT_OF_RANGE, serving.Increment,
+                          cache_pb2.IncrementRequest(namespace=ns, key=key("views"), delta=9223372036854775807))
+        expect_status(grpc.StatusCode.FAILED_PRECONDITION, serving.Increment,
+                      cache_pb2.IncrementRequest(namespace="users", key=key("bytes"), delta=1))
+
+    @check("Put users with if_none_match \"*\": created once; the second create is FAILED_PRECONDITION and writes nothing")
+    def _():
+        created = serving.Put(cache_pb2.PutRequest(namespace="users", key=key("created"), value=b'"first"',
+                                                   content_type=JSON_TYPE, if_none_match="*"))
+        expect_status(grpc.StatusCode.FAILED_PRECONDITION, serving.Put,
+                      cache_pb2.PutRequest(namespace="users", key=key("created"), value=b'"second"',
+                                           content_type=JSON_TYPE, if_none_match="*"))
+        got = get("users", key("created"))
+        expect_equal((got.value, got.etag), (b'"first"', created.etag), "(value, etag)")
+
     @check("Invalidate whole namespace sessions: the pure-cache entry is gone")
     def _():
         response = serving.Invalidate(cache_pb2.InvalidateRequest(namespace="sessions", whole_namespace=True))

@@ -76,6 +76,18 @@ public sealed class OperationsProcessTests(RedisSingleFixture redis)
         Assert.True(touched.GetProperty("found").GetBoolean(), touched.ToString());
         Assert.Equal("60s", touched.GetProperty("ttlRemaining").GetString());
 
+        var counter = $"{key}-views";
+        await http.PostAsJsonAsync($"/v1/namespaces/users/keys/{counter}:increment", new { delta = "40" });
+        var incremented = await (await http.PostAsJsonAsync($"/v1/namespaces/users/keys/{counter}:increment", new { delta = 2 }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(42, incremented.GetProperty("value").GetInt64());
+        var notCounter = await http.PostAsJsonAsync($"/v1/namespaces/users/keys/{key}:increment", new { delta = 1 });
+        Assert.Equal(HttpStatusCode.BadRequest, notCounter.StatusCode); // FAILED_PRECONDITION maps to 400
+        Assert.Equal(9, (await notCounter.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetInt32());
+
+        var create = await http.PutAsJsonAsync($"/v1/namespaces/users/keys/{key}", new { value = "MQ==", contentType = "application/json", ifNoneMatch = "*" });
+        Assert.Equal(9, (await create.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetInt32());
+
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/v1/namespaces/users:invalidate", new { keys = new[] { key } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync($"/v1/namespaces/users/keys/{key}")).StatusCode);
         Assert.False((await http.GetFromJsonAsync<JsonElement>($"/v1/namespaces/users/keys/{key}")).GetProperty("found").GetBoolean());

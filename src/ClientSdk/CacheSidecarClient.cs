@@ -58,8 +58,70 @@ public sealed class CacheSidecarClient
     /// <exception cref="CacheSidecarException">
     /// The sidecar answered with an error status (e.g. <c>FailedPrecondition</c> for an etag mismatch).
     /// </exception>
-    public async Task<PutResult> PutAsync<T>(string @namespace, string key, T value, PutOptions? putOptions = null,
+    public Task<PutResult> PutAsync<T>(string @namespace, string key, T value, PutOptions? putOptions = null,
+        CancellationToken cancellationToken = default) =>
+        PutAsync(PutRequestFor(@namespace, key, value, putOptions, ifAbsent: false), cancellationToken);
+
+    /// <summary>
+    /// Creates the key only if it has no live value (<c>if_none_match: "*"</c>), atomically: of concurrent
+    /// creators exactly one succeeds, on every strategy.
+    /// </summary>
+    /// <exception cref="CacheSidecarException">
+    /// <c>FailedPrecondition</c> when the key already has a value (nothing is written), or another error status.
+    /// </exception>
+    public Task<PutResult> AddAsync<T>(string @namespace, string key, T value, TimeSpan? ttl = null,
+        CancellationToken cancellationToken = default) =>
+        PutAsync(PutRequestFor(@namespace, key, value, new PutOptions(ttl), ifAbsent: true), cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="AddAsync{T}"/>, but returns null instead of throwing when the key already has a value.
+    /// </summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with another error status.</exception>
+    public async Task<PutResult?> TryAddAsync<T>(string @namespace, string key, T value, TimeSpan? ttl = null,
         CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await AddAsync(@namespace, key, value, ttl, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheSidecarException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="delta"/> (negative to subtract) to the key's int64 counter, exactly under
+    /// concurrency, and returns the new value; a key without a value counts as 0. The counter is stored as
+    /// an <c>application/json</c> integer, so <c>GetAsync&lt;long&gt;</c> reads it.
+    /// </summary>
+    /// <exception cref="CacheSidecarException">
+    /// <c>FailedPrecondition</c> when the key holds something other than an integer, <c>OutOfRange</c> when
+    /// the sum would not fit in an int64 (nothing is written either way), or another error status.
+    /// </exception>
+    public async Task<long> IncrementAsync(string @namespace, string key, long delta = 1, TimeSpan? ttl = null,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new IncrementRequest { Namespace = @namespace, Key = key, Delta = delta };
+        if (ttl is { } entryTtl)
+        {
+            request.Ttl = Duration.FromTimeSpan(entryTtl);
+        }
+
+        var response = await Call(options => _client.IncrementAsync(request, options), cancellationToken)
+            .ConfigureAwait(false);
+        return response.Value;
+    }
+
+    private async Task<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken)
+    {
+        var response = await Call(options => _client.PutAsync(request, options), cancellationToken)
+            .ConfigureAwait(false);
+        return new PutResult(response.Etag, response.Persisted, response.Queued);
+    }
+
+    private PutRequest PutRequestFor<T>(string @namespace, string key, T value, PutOptions? putOptions,
+        bool ifAbsent)
     {
         var request = new PutRequest
         {
@@ -68,15 +130,14 @@ public sealed class CacheSidecarClient
             Value = UnsafeByteOperations.UnsafeWrap(_options.Serializer.Serialize(value)),
             ContentType = _options.Serializer.ContentType,
             IfMatch = putOptions?.IfMatch ?? string.Empty,
+            IfNoneMatch = ifAbsent ? "*" : string.Empty,
         };
         if (putOptions?.Ttl is { } ttl)
         {
             request.Ttl = Duration.FromTimeSpan(ttl);
         }
 
-        var response = await Call(options => _client.PutAsync(request, options), cancellationToken)
-            .ConfigureAwait(false);
-        return new PutResult(response.Etag, response.Persisted, response.Queued);
+        return request;
     }
 
     /// <summary>Deletes one key from the store and the cache; returns whether it existed.</summary>

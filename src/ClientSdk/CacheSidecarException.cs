@@ -4,8 +4,9 @@ namespace CacheSidecar.Client;
 
 /// <summary>
 /// A sidecar call failed. <see cref="StatusCode"/> tells why: <c>InvalidArgument</c> (bad input),
-/// <c>NotFound</c> (unknown namespace), <c>FailedPrecondition</c> (etag mismatch),
-/// <c>ResourceExhausted</c> (write-behind backlog full), <c>Unavailable</c> (cache and store
+/// <c>NotFound</c> (unknown namespace), <c>FailedPrecondition</c> (etag mismatch, a create of a key
+/// that exists, an increment of a value that is not a counter), <c>OutOfRange</c> (a counter's sum beyond
+/// int64), <c>ResourceExhausted</c> (write-behind backlog full), <c>Unavailable</c> (cache and store
 /// unreachable), <c>Unauthenticated</c>, <c>DeadlineExceeded</c>.
 /// </summary>
 public sealed class CacheSidecarException : Exception

@@ -77,6 +77,38 @@ public sealed class ClientSdkTests(RedisSingleFixture redis, MongoFixture mongo)
     }
 
     [Fact]
+    public async Task AddAsync_creates_once_and_TryAddAsync_answers_null_for_a_key_that_exists()
+    {
+        var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");
+        var key = UniqueKey();
+
+        var added = await sdk.AddAsync(WriteThrough, key, new Cart("ada", [1]));
+        var again = await Assert.ThrowsAsync<CacheSidecarException>(() => sdk.AddAsync(WriteThrough, key, new Cart("bob", [2])));
+        var tried = await sdk.TryAddAsync(WriteThrough, key, new Cart("bob", [2]));
+
+        Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
+        Assert.Null(tried);
+        var read = await sdk.GetAsync<Cart>(WriteThrough, key);
+        Assert.Equal("ada", read!.Value.Owner);
+        Assert.Equal(added.ETag, read.ETag);
+        Assert.NotNull(await sdk.TryAddAsync(WriteThrough, UniqueKey(), new Cart("cy", [])));
+    }
+
+    [Fact]
+    public async Task IncrementAsync_returns_the_new_value_and_GetAsync_reads_the_counter_as_a_long()
+    {
+        var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");
+        var key = UniqueKey();
+
+        Assert.Equal(1, await sdk.IncrementAsync(Wb, key));
+        Assert.Equal(-9, await sdk.IncrementAsync(Wb, key, -10, TimeSpan.FromMinutes(1)));
+        var overflow = await Assert.ThrowsAsync<CacheSidecarException>(() => sdk.IncrementAsync(Wb, key, long.MinValue));
+
+        Assert.Equal(StatusCode.OutOfRange, overflow.StatusCode);
+        Assert.Equal(-9L, (await sdk.GetAsync<long>(Wb, key))!.Value);
+    }
+
+    [Fact]
     public async Task Failures_surface_as_an_exception_carrying_the_grpc_status()
     {
         var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");

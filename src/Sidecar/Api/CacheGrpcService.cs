@@ -56,7 +56,7 @@ internal sealed class CacheGrpcService(
         var ns = validate.Namespace(request.Namespace);
         var write = RequestValidator.Write(
             ns, request.Key, request.Value, request.ContentType, request.Ttl, request.IfMatch,
-            request.IfNoneMatch);
+            request.IfNoneMatch, request.Tags);
         var result = await strategies.For(ns).PutAsync(ns, write, context.CancellationToken).ConfigureAwait(false);
         return new PutResponse
         {
@@ -112,6 +112,16 @@ internal sealed class CacheGrpcService(
         var invalidated = await strategies.For(ns).InvalidateAsync(ns, request.Keys, context.CancellationToken)
             .ConfigureAwait(false);
         return new InvalidateResponse { Invalidated = invalidated };
+    }
+
+    public override async Task<InvalidateTagsResponse> InvalidateTags(InvalidateTagsRequest request,
+        ServerCallContext context)
+    {
+        var ns = validate.Namespace(request.Namespace);
+        var tags = RequestValidator.Tags(request.Tags, RequestValidator.MaxKeysPerCall, "one call may invalidate")
+            ?? throw Errors.InvalidArgument("Give the tags to invalidate.");
+        await strategies.For(ns).InvalidateTagsAsync(ns, tags, context.CancellationToken).ConfigureAwait(false);
+        return new InvalidateTagsResponse();
     }
 
     public override async Task<TouchResponse> Touch(TouchRequest request, ServerCallContext context)

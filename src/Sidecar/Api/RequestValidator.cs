@@ -21,6 +21,12 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
     /// <summary>Most keys one BatchGet or Invalidate may name.</summary>
     public const int MaxKeysPerCall = 1000;
 
+    /// <summary>Most tags one value may carry.</summary>
+    public const int MaxTagsPerValue = 16;
+
+    /// <summary>Longest tag, in UTF-8 bytes.</summary>
+    public const int MaxTagBytes = 128;
+
     private const int MaxContentTypeLength = 255;
 
     private const int MaxJsonDepth = 64;
@@ -90,7 +96,7 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
 
     /// <summary>Checks one write (a Put, or an item of a BatchPut) and gives it as the strategies take it.</summary>
     public static WriteRequest Write(NamespacePolicy ns, string key, ByteString value, string contentType,
-        Duration? ttl, string ifMatch, string ifNoneMatch)
+        Duration? ttl, string ifMatch, string ifNoneMatch, IReadOnlyList<string> tags)
     {
         Key(ns, key);
         var type = ContentType(contentType);
@@ -102,7 +108,44 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
                 "Give if_match or if_none_match, not both: a key cannot be both at an etag and absent.");
         }
 
-        return new WriteRequest(key, value.Memory, type, Ttl(ns, ttl), IfMatch(ifMatch), ifAbsent);
+        var valueTags = Tags(tags, MaxTagsPerValue, "a value may carry");
+        return new WriteRequest(key, value.Memory, type, Ttl(ns, ttl), IfMatch(ifMatch), ifAbsent, valueTags);
+    }
+
+    /// <summary>
+    /// Checks tags (of a value, or to invalidate): at most <paramref name="most"/>, each 1 to
+    /// <see cref="MaxTagBytes"/> UTF-8 bytes without control characters. Returns them distinct, in order;
+    /// null for none.
+    /// </summary>
+    public static string[]? Tags(IReadOnlyList<string> tags, int most, string what)
+    {
+        if (tags.Count > most)
+        {
+            throw Errors.InvalidArgument($"{tags.Count} tags; {what} at most {most}.");
+        }
+
+        foreach (var tag in tags)
+        {
+            if (string.IsNullOrEmpty(tag))
+            {
+                throw Errors.InvalidArgument("a tag must not be empty.");
+            }
+
+            var bytes = Encoding.UTF8.GetByteCount(tag);
+            if (bytes > MaxTagBytes)
+            {
+                throw Errors.InvalidArgument($"a tag is {bytes} bytes; at most {MaxTagBytes} are allowed.");
+            }
+
+            var control = tag.AsSpan().IndexOfAny(ControlCharacters);
+            if (control >= 0)
+            {
+                throw Errors.InvalidArgument(
+                    $"a tag must not contain control characters (U+{(int)tag[control]:X4} at index {control}).");
+            }
+        }
+
+        return tags.Count == 0 ? null : tags.Distinct(StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>Empty means unconditional; "*" (as in HTTP's If-None-Match) means create only if absent.</summary>
@@ -142,7 +185,8 @@ internal sealed class RequestValidator(NamespaceRegistry namespaces)
                     throw Errors.InvalidArgument("the key is given twice; each key may be written once per call.");
                 }
 
-                writes[i] = Write(ns, item.Key, item.Value, item.ContentType, item.Ttl, item.IfMatch, item.IfNoneMatch);
+                writes[i] = Write(
+                    ns, item.Key, item.Value, item.ContentType, item.Ttl, item.IfMatch, item.IfNoneMatch, item.Tags);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
             {

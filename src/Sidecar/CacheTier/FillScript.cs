@@ -11,18 +11,18 @@ namespace CacheSidecar.CacheTier;
 internal static class FillScript
 {
     // KEYS: entry, lease, generation. ARGV: token, version, expires (unix ms), content type, data,
-    // negative (0/1), physical ttl ms, check lease ('1'; '0' only for the checker's broken variant).
-    // Returns 1 filled, 0 dropped.
+    // negative (0/1), physical ttl ms, check lease ('1'; '0' only for the checker's broken variant),
+    // tag generations ('' = untagged). Returns 1 filled, 0 dropped.
     private static readonly string Text = $$"""
-        local token, version, expiresAt, contentType, data, negative, ttl, checkLease =
-          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+        local token, version, expiresAt, contentType, data, negative, ttl, checkLease, tags =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
         local g = redis.call('GET', KEYS[3]) or '0'
         if checkLease == '1' and redis.call('GET', KEYS[2]) ~= token .. ':' .. g then return 0 end
         redis.call('DEL', KEYS[2])
         local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}')
         if cur[1] and cur[2] == g and tonumber(cur[1]) > tonumber(version) then return 0 end
         redis.call('DEL', KEYS[1])
-        {{EntryHash.Write("KEYS[1]", "version", "g", "expiresAt", "contentType", "data", "negative")}}
+        {{EntryHash.Write("KEYS[1]", "version", "g", "expiresAt", "contentType", "data", "negative", "tags")}}
         redis.call('PEXPIRE', KEYS[1], ttl)
         return 1
         """;
@@ -30,14 +30,15 @@ internal static class FillScript
     /// <param name="checkLease">False only for <c>UnsafeDisableFillLeaseCheckForTesting</c>: the
     /// memcache stale-set bug, which the consistency checker must detect.</param>
     public static async Task<bool> RunAsync(
-        IDatabase db, EntryKeys keys, string leaseToken, CacheEntry entry, long physicalTtlMs, bool checkLease)
+        IDatabase db, EntryKeys keys, string leaseToken, CacheEntry entry, long physicalTtlMs, bool checkLease,
+        string tagGenerations)
     {
         var filled = await db.ScriptEvaluateAsync(
             Text,
             [keys.Entry, keys.Lease, keys.Generation],
             [
                 leaseToken, entry.Version, entry.ExpiresAt.ToUnixTimeMilliseconds(), entry.ContentType, entry.Value,
-                entry.IsNegative ? 1 : 0, physicalTtlMs, checkLease ? "1" : "0",
+                entry.IsNegative ? 1 : 0, physicalTtlMs, checkLease ? "1" : "0", tagGenerations,
             ]).ConfigureAwait(false);
         return (int)filled == 1;
     }

@@ -90,6 +90,12 @@ internal interface ICacheTier
     /// </summary>
     Task<bool> InvalidateAsync(NamespacePolicy ns, string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stops every entry written with any of <paramref name="tags"/> from being served: one step per tag,
+    /// whatever the number of entries (their tag generations no longer match).
+    /// </summary>
+    Task InvalidateTagsAsync(NamespacePolicy ns, IReadOnlyCollection<string> tags, CancellationToken cancellationToken);
+
     /// <summary>Drops every entry of the namespace by bumping its partitions' generations (no key scan).</summary>
     Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken);
 }

@@ -11,13 +11,16 @@ namespace CacheSidecar.CacheTier;
 /// </summary>
 internal sealed class InMemoryCacheTier : ICacheTier
 {
-    private sealed record Slot(CacheEntry Entry, long Generation, DateTimeOffset RemoveAt);
+    /// <param name="Tags">The entry's tags with the generation each had when it was written.</param>
+    private sealed record Slot(CacheEntry Entry, long Generation, DateTimeOffset RemoveAt,
+        (string Tag, long Generation)[]? Tags = null);
 
     private sealed record LeaseRecord(string Token, long Generation, DateTimeOffset ExpiresAt);
 
     private readonly ConcurrentDictionary<(string Ns, string Key), Slot> _entries = new();
     private readonly ConcurrentDictionary<(string Ns, string Key), LeaseRecord> _leases = new();
     private readonly ConcurrentDictionary<(string Ns, int Partition), long> _generations = new();
+    private readonly ConcurrentDictionary<(string Ns, string Tag), long> _tagGenerations = new();
     private readonly object[] _stripes = Enumerable.Range(0, 64).Select(_ => new object()).ToArray();
     private readonly TimeProvider _time;
     private long _writesSinceSweep;
@@ -39,7 +42,8 @@ internal sealed class InMemoryCacheTier : ICacheTier
             var generation = Generation(ns, key);
             var expired = false;
             CacheEntry? entry = null;
-            if (_entries.TryGetValue(id, out var slot) && slot.Generation == generation && slot.RemoveAt > now)
+            if (_entries.TryGetValue(id, out var slot) && slot.Generation == generation && slot.RemoveAt > now
+                && TagsCurrent(ns.Name, slot))
             {
                 entry = slot.Entry;
                 if (slot.Entry.ExpiresAt > now)
@@ -286,15 +290,17 @@ internal sealed class InMemoryCacheTier : ICacheTier
         _entries[id] = new Slot(floor, VersionFloor.Generation, keepUntil);
     }
 
-    private CacheEntry? Live((string, string) id, long generation, DateTimeOffset now) =>
+    private CacheEntry? Live((string Ns, string Key) id, long generation, DateTimeOffset now) =>
         _entries.TryGetValue(id, out var slot) && slot.Generation == generation && slot.RemoveAt > now
+            && TagsCurrent(id.Ns, slot)
             ? slot.Entry
             : null;
 
     private void Store(NamespacePolicy ns, (string, string) id, CacheEntry entry, long generation, DateTimeOffset now)
     {
         var keep = ns.OnStoreDown == StoreDownBehavior.ServeStale ? ns.StaleWindow : TimeSpan.Zero;
-        _entries[id] = new Slot(entry, generation, entry.ExpiresAt + keep);
+        var tags = entry.Tags?.Select(tag => (tag, TagGeneration(ns.Name, tag))).ToArray();
+        _entries[id] = new Slot(entry, generation, entry.ExpiresAt + keep, tags);
         if (Interlocked.Increment(ref _writesSinceSweep) % 4096 == 0)
         {
             Sweep(now);
@@ -312,6 +318,23 @@ internal sealed class InMemoryCacheTier : ICacheTier
             }
         }
     }
+
+    public Task InvalidateTagsAsync(NamespacePolicy ns, IReadOnlyCollection<string> tags,
+        CancellationToken cancellationToken)
+    {
+        foreach (var tag in tags)
+        {
+            _tagGenerations.AddOrUpdate((ns.Name, tag), 1, (_, generation) => generation + 1);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>An entry counts only while each of its tags has the generation it had when the entry was written.</summary>
+    private bool TagsCurrent(string ns, Slot slot) =>
+        slot.Tags is null || Array.TrueForAll(slot.Tags, t => TagGeneration(ns, t.Tag) == t.Generation);
+
+    private long TagGeneration(string ns, string tag) => _tagGenerations.TryGetValue((ns, tag), out var g) ? g : 0;
 
     private long Generation(NamespacePolicy ns, string key) =>
         _generations.TryGetValue((ns.Name, ns.PartitionOf(key)), out var g) ? g : 0;

@@ -36,7 +36,7 @@ internal static class IncrementScript
         local vs = string.format('%.0f', math.max(tonumber(now), curv + 1))
         redis.call('DEL', KEYS[2])
         redis.call('DEL', KEYS[1])
-        {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "sum", "'0'")}}
+        {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "sum", "'0'", "''")}}
         redis.call('PEXPIRE', KEYS[1], ttl)
         return {1, sum, vs}
         """;

@@ -11,17 +11,22 @@ namespace CacheSidecar.CacheTier;
 internal static class LookupScript
 {
     // KEYS: entry, lease, generation, pending. ARGV: now (unix ms), lease token ('' = take no
-    // lease), lease ttl ms, read pending ('1'/'0').
-    // Returns {1, v, x, c, d, n} fresh; {3, v, c, d, n} pending; {2, v, x, c, d, n, lease}
+    // lease), lease ttl ms, read pending ('1'/'0'), drop version ('' = none: an entry at this version
+    // is dropped, leaving a floor, and the key treated as missing: one of its tags was invalidated),
+    // floor lifetime ms.
+    // Returns {1, v, x, c, d, n, t} fresh; {3, v, c, d, n} pending; {2, v, x, c, d, n, lease, t}
     // expired; {0, lease} miss. lease: 1 granted, -1 held by another, 0 not requested.
     private static readonly string Text = $$"""
-        local now, token, leaseTtl, readPending = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        local now, token, leaseTtl, readPending, dropVersion, floorMin =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local g = redis.call('GET', KEYS[3]) or '0'
         local e = {{EntryHash.ReadAll("KEYS[1]")}}
         local expired = false
-        if e[1] and e[2] == g then
+        if e[1] and e[2] == g and e[1] == dropVersion then
+          {{EntryHash.WriteFloor("KEYS[1]", "e[1]", "floorMin")}}
+        elseif e[1] and e[2] == g then
           if tonumber(e[3]) > tonumber(now) then
-            return {1, e[1], e[3], e[4] or '', e[5] or '', e[6] or '0'}
+            return {1, e[1], e[3], e[4] or '', e[5] or '', e[6] or '0', e[7] or ''}
           end
           expired = true
         end
@@ -35,32 +40,41 @@ internal static class LookupScript
           if redis.call('SET', KEYS[2], token .. ':' .. g, 'NX', 'PX', leaseTtl) then lease = 1 else lease = -1 end
         end
         if expired then
-          return {2, e[1], e[3], e[4] or '', e[5] or '', e[6] or '0', lease}
+          return {2, e[1], e[3], e[4] or '', e[5] or '', e[6] or '0', lease, e[7] or ''}
         end
         return {0, lease}
         """;
 
-    public static async Task<CacheLookup> RunAsync(
-        IDatabase db, EntryKeys keys, long nowMs, string? leaseToken, TimeSpan leaseTtl, bool readPending)
+    /// <param name="dropVersion">Drop the entry if it is at this version (a tag of it was invalidated).</param>
+    /// <returns>The lookup, and the tag generations the returned entry recorded ("" when untagged).</returns>
+    public static async Task<(CacheLookup Lookup, string TagGenerations)> RunAsync(
+        IDatabase db, EntryKeys keys, long nowMs, string? leaseToken, TimeSpan leaseTtl, bool readPending,
+        long? dropVersion = null)
     {
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             Text,
             [keys.Entry, keys.Lease, keys.Generation, keys.Pending],
-            [nowMs, leaseToken ?? string.Empty, (long)leaseTtl.TotalMilliseconds, readPending ? "1" : "0"])
+            [
+                nowMs, leaseToken ?? string.Empty, (long)leaseTtl.TotalMilliseconds, readPending ? "1" : "0",
+                dropVersion is { } drop ? drop : string.Empty, (long)VersionFloor.Lifetime.TotalMilliseconds,
+            ])
             .ConfigureAwait(false))!;
         return result switch
         {
-            [_, var version, var expiresAt, var contentType, var data, var negative] => new CacheLookup(
+            [_, var version, var expiresAt, var contentType, var data, var negative, var tags] => (new CacheLookup(
                 LookupState.Hit, Entry(version, (long)expiresAt, contentType, data, negative), LeaseState.NotRequested),
-            [_, var version, var contentType, var data, var tombstone] => new CacheLookup(
+                (string)tags!),
+            [_, var version, var contentType, var data, var tombstone] => (new CacheLookup(
                 LookupState.Pending, Entry(version, 0, contentType, data, tombstone), LeaseState.NotRequested),
-            [_, var version, var expiresAt, var contentType, var data, var negative, var lease] => new CacheLookup(
-                LookupState.Expired, Entry(version, (long)expiresAt, contentType, data, negative), ToLease(lease)),
-            [_, var lease] => new CacheLookup(LookupState.Miss, null, ToLease(lease)),
+                string.Empty),
+            [_, var version, var expiresAt, var contentType, var data, var negative, var lease, var tags] => (
+                new CacheLookup(
+                    LookupState.Expired, Entry(version, (long)expiresAt, contentType, data, negative), ToLease(lease)),
+                (string)tags!),
+            [_, var lease] => (new CacheLookup(LookupState.Miss, null, ToLease(lease)), string.Empty),
             _ => throw new InvalidOperationException($"Unexpected Lookup reply of {result.Length} elements."),
         };
     }
-
     private static CacheEntry Entry(RedisResult version, long expiresAtMs, RedisResult contentType,
         RedisResult data, RedisResult negative) =>
         new((byte[])data!, (string)contentType!, (long)version, (string)negative! == "1",

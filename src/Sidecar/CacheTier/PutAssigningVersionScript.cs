@@ -11,11 +11,11 @@ namespace CacheSidecar.CacheTier;
 internal static class PutAssigningVersionScript
 {
     // KEYS: entry, lease, generation. ARGV: now (unix µs), if-match version ('' = none), expires,
-    // content type, data, physical ttl ms, if absent ('1'/'0'). Returns the new version, or -1 when
-    // if-match or if-absent does not hold.
+    // content type, data, physical ttl ms, if absent ('1'/'0'), tag generations ('' = untagged).
+    // Returns the new version, or -1 when if-match or if-absent does not hold.
     private static readonly string Text = $$"""
-        local now, ifMatch, expiresAt, contentType, data, ttl, ifAbsent =
-          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+        local now, ifMatch, expiresAt, contentType, data, ttl, ifAbsent, tags =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
         local g = redis.call('GET', KEYS[3]) or '0'
         local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
           '{{EntryHash.Negative}}', '{{EntryHash.ExpiresAt}}')
@@ -27,21 +27,22 @@ internal static class PutAssigningVersionScript
         local v = math.max(tonumber(now), curv + 1)
         redis.call('DEL', KEYS[2])
         redis.call('DEL', KEYS[1])
-        {{EntryHash.Write("KEYS[1]", "string.format('%.0f', v)", "g", "expiresAt", "contentType", "data", "'0'")}}
+        {{EntryHash.Write("KEYS[1]", "string.format('%.0f', v)", "g", "expiresAt", "contentType", "data", "'0'",
+            "tags")}}
         redis.call('PEXPIRE', KEYS[1], ttl)
         return v
         """;
 
     public static async Task<CacheWriteResult> RunAsync(
         IDatabase db, EntryKeys keys, long nowMicros, long? ifMatch, bool ifAbsent, CacheEntry entry,
-        long physicalTtlMs)
+        long physicalTtlMs, string tagGenerations)
     {
         var version = (long)await db.ScriptEvaluateAsync(
             Text,
             [keys.Entry, keys.Lease, keys.Generation],
             [
                 nowMicros, ifMatch is { } v ? v : string.Empty, entry.ExpiresAt.ToUnixTimeMilliseconds(),
-                entry.ContentType, entry.Value, physicalTtlMs, ifAbsent ? "1" : "0",
+                entry.ContentType, entry.Value, physicalTtlMs, ifAbsent ? "1" : "0", tagGenerations,
             ]).ConfigureAwait(false);
         return version < 0 ? new CacheWriteResult(PreconditionFailed: true, 0) : new CacheWriteResult(false, version);
     }

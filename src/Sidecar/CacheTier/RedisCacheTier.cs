@@ -43,16 +43,39 @@ internal sealed class RedisCacheTier : ICacheTier
             {
                 var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
                 var keys = RedisKeyLayout.For(ns, key);
-                if (await TryReadFreshEntryAsync(db, keys, now).ConfigureAwait(false) is { } fresh)
+                long? tagInvalidated = null;
+                if (await TryReadFreshEntryAsync(db, keys, now).ConfigureAwait(false) is var (fresh, tags))
                 {
-                    return new CacheLookup(LookupState.Hit, fresh, LeaseState.NotRequested);
+                    if (await TagsCurrentAsync(db, ns, tags).ConfigureAwait(false))
+                    {
+                        return new CacheLookup(LookupState.Hit, fresh, LeaseState.NotRequested);
+                    }
+
+                    tagInvalidated = fresh.Version;
                 }
 
-                // Miss, expired or invalidated: the Lua step decides, atomically with taking the lease.
-                return await LookupScript.RunAsync(db, keys, now, leaseToken, ns.LeaseTtl, readPending)
-                    .ConfigureAwait(false);
+                // Miss, expired, invalidated or a tag invalidated: the Lua step decides, atomically with
+                // taking the lease (and dropping an entry whose tag was invalidated).
+                for (var attempt = 0; attempt < 3; attempt++)
+                {
+                    var (lookup, entryTags) = await LookupScript
+                        .RunAsync(db, keys, now, leaseToken, ns.LeaseTtl, readPending, tagInvalidated)
+                        .ConfigureAwait(false);
+                    if (lookup.Entry is null || await TagsCurrentAsync(db, ns, entryTags).ConfigureAwait(false))
+                    {
+                        return lookup;
+                    }
+
+                    tagInvalidated = lookup.Entry.Version;
+                }
+
+                // Tagged writes and tag invalidations keep racing: answer a miss without a lease (no fill).
+                return new CacheLookup(LookupState.Miss, null, LeaseState.NotRequested);
             },
             cancellationToken);
+
+    private static Task<bool> TagsCurrentAsync(IDatabase db, NamespacePolicy ns, string tagGenerations) =>
+        tagGenerations.Length == 0 ? Task.FromResult(true) : TagGenerations.AreCurrentAsync(db, ns, tagGenerations);
 
     /// <summary>
     /// The hit path without Lua: <c>HMGET</c> of the entry, then <c>GET</c> of the partition
@@ -63,12 +86,13 @@ internal sealed class RedisCacheTier : ICacheTier
     /// was read. Anything else (absent, other generation, expired) returns null and the caller
     /// runs the Lookup script, which also takes the fill lease.
     /// </summary>
-    private static async Task<CacheEntry?> TryReadFreshEntryAsync(IDatabase db, EntryKeys keys, long now)
+    private static async Task<(CacheEntry Entry, string TagGenerations)?> TryReadFreshEntryAsync(IDatabase db,
+        EntryKeys keys, long now)
     {
         var entryRead = db.HashGetAsync(keys.Entry, EntryHash.AllFields);
         var generationRead = db.StringGetAsync(keys.Generation);
         if (await entryRead.ConfigureAwait(false) is not [var version, var generation, var expiresAt, var contentType,
-            var data, var negative])
+            var data, var negative, var tags])
         {
             return null;
         }
@@ -81,19 +105,22 @@ internal sealed class RedisCacheTier : ICacheTier
             return null;
         }
 
-        return new CacheEntry(
+        var entry = new CacheEntry(
             (byte[])data! ?? [],
             contentType.IsNull ? string.Empty : (string)contentType!,
             (long)version,
             negative == "1",
             DateTimeOffset.FromUnixTimeMilliseconds((long)expiresAt));
+        return (entry, tags.IsNull ? string.Empty : (string)tags!);
     }
 
     public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string leaseToken,
         CancellationToken cancellationToken) =>
         _redis.ExecuteAsync(
-            db => FillScript.RunAsync(
-                db, RedisKeyLayout.For(ns, key), leaseToken, entry, PhysicalTtlMs(ns, entry), _checkFillLease),
+            async db => await FillScript.RunAsync(
+                    db, RedisKeyLayout.For(ns, key), leaseToken, entry, PhysicalTtlMs(ns, entry), _checkFillLease,
+                    await TagGenerations.SnapshotAsync(db, ns, entry.Tags).ConfigureAwait(false))
+                .ConfigureAwait(false),
             cancellationToken);
 
     public Task<bool> SetIfNewerAsync(NamespacePolicy ns, string key, CacheEntry entry,
@@ -101,15 +128,23 @@ internal sealed class RedisCacheTier : ICacheTier
         RunInvalidating(
             ns,
             key,
-            db => SetIfNewerScript.RunAsync(db, RedisKeyLayout.For(ns, key), entry, PhysicalTtlMs(ns, entry)),
+            async db => await SetIfNewerScript.RunAsync(
+                    db, RedisKeyLayout.For(ns, key), entry, PhysicalTtlMs(ns, entry),
+                    await TagGenerations.SnapshotAsync(db, ns, entry.Tags).ConfigureAwait(false))
+                .ConfigureAwait(false),
             cancellationToken);
 
     public Task<CacheWriteResult> PutAssigningVersionAsync(NamespacePolicy ns, string key, CacheEntry entry,
         long? ifMatch, bool ifAbsent, CancellationToken cancellationToken) =>
         _redis.ExecuteAsync(
-            db => PutAssigningVersionScript.RunAsync(
-                db, RedisKeyLayout.For(ns, key), Versions.NowMicros(_time), ifMatch, ifAbsent, entry,
-                PhysicalTtlMs(ns, entry)),
+            async db =>
+            {
+                var tagGenerations = await TagGenerations.SnapshotAsync(db, ns, entry.Tags).ConfigureAwait(false);
+                return await PutAssigningVersionScript.RunAsync(
+                        db, RedisKeyLayout.For(ns, key), Versions.NowMicros(_time), ifMatch, ifAbsent, entry,
+                        PhysicalTtlMs(ns, entry), tagGenerations)
+                    .ConfigureAwait(false);
+            },
             cancellationToken);
 
     public Task<CounterWriteResult> IncrementAssigningVersionAsync(NamespacePolicy ns, string key, long delta,
@@ -162,6 +197,20 @@ internal sealed class RedisCacheTier : ICacheTier
                 var bumps = Enumerable.Range(0, ns.Partitions)
                     .Select(p => db.StringIncrementAsync(RedisKeyLayout.Generation(ns, p)));
                 await Task.WhenAll(bumps).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+
+    public Task InvalidateTagsAsync(NamespacePolicy ns, IReadOnlyCollection<string> tags,
+        CancellationToken cancellationToken) =>
+        _redis.ExecuteAsync(
+            async db =>
+            {
+                // One step per tag, each on its tag's own slot, pipelined.
+                var lifetime = TagGenerations.Lifetime(ns);
+                await Task.WhenAll(tags.Select(tag =>
+                        InvalidateTagScript.RunAsync(db, RedisKeyLayout.TagGeneration(ns, tag), lifetime)))
+                    .ConfigureAwait(false);
                 return true;
             },
             cancellationToken);

@@ -15,10 +15,11 @@ namespace CacheSidecar.CacheTier;
 internal static class SetIfNewerScript
 {
     // KEYS: entry, lease, generation. ARGV: version, expires, content type, data, negative,
-    // physical ttl ms. Returns 1 set, 0 refused (the cache holds this or a newer version).
+    // physical ttl ms, tag generations ('' = untagged). Returns 1 set, 0 refused (the cache holds this
+    // or a newer version).
     private static readonly string Text = $$"""
-        local version, expiresAt, contentType, data, negative, ttl =
-          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+        local version, expiresAt, contentType, data, negative, ttl, tags =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
         local g = redis.call('GET', KEYS[3]) or '0'
         local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}')
         if cur[1] then
@@ -27,19 +28,20 @@ internal static class SetIfNewerScript
         end
         redis.call('DEL', KEYS[2])
         redis.call('DEL', KEYS[1])
-        {{EntryHash.Write("KEYS[1]", "version", "g", "expiresAt", "contentType", "data", "negative")}}
+        {{EntryHash.Write("KEYS[1]", "version", "g", "expiresAt", "contentType", "data", "negative", "tags")}}
         redis.call('PEXPIRE', KEYS[1], ttl)
         return 1
         """;
 
-    public static async Task<bool> RunAsync(IDatabase db, EntryKeys keys, CacheEntry entry, long physicalTtlMs)
+    public static async Task<bool> RunAsync(IDatabase db, EntryKeys keys, CacheEntry entry, long physicalTtlMs,
+        string tagGenerations)
     {
         var set = await db.ScriptEvaluateAsync(
             Text,
             [keys.Entry, keys.Lease, keys.Generation],
             [
                 entry.Version, entry.ExpiresAt.ToUnixTimeMilliseconds(), entry.ContentType, entry.Value,
-                entry.IsNegative ? 1 : 0, physicalTtlMs,
+                entry.IsNegative ? 1 : 0, physicalTtlMs, tagGenerations,
             ]).ConfigureAwait(false);
         return (int)set == 1;
     }

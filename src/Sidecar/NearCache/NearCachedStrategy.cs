@@ -80,6 +80,10 @@ internal sealed class NearCachedStrategy(ICacheStrategy inner, NearCacheBus bus)
         CancellationToken cancellationToken) =>
         inner.TouchAsync(ns, key, ttl, cancellationToken);
 
+    public Task InvalidateTagsAsync(NamespacePolicy ns, IReadOnlyCollection<string> tags,
+        CancellationToken cancellationToken) =>
+        inner.InvalidateTagsAsync(ns, tags, cancellationToken);
+
     public Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken) =>
         inner.InvalidateNamespaceAsync(ns, cancellationToken);
 

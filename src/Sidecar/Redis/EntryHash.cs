@@ -21,16 +21,22 @@ internal static class EntryHash
     /// <summary>"1" for a cached "not found" or a tombstone, else "0".</summary>
     public const string Negative = "n";
 
+    /// <summary>
+    /// The entry's tags with the generation each had when the entry was written ("tag\ngen\ntag\ngen…",
+    /// <see cref="TagGenerations"/>); empty when untagged. The entry counts only while every one is current.
+    /// </summary>
+    public const string Tags = "t";
+
     /// <summary>The generation of a version floor: partitions' generations start at 0 and only grow.</summary>
     public const string FloorGeneration = "-1";
 
     /// <summary>Every field, in the order <see cref="ReadAll"/> and the Lookup step read them.</summary>
-    public static readonly RedisValue[] AllFields = [Version, Generation, ExpiresAt, ContentType, Data, Negative];
+    public static readonly RedisValue[] AllFields = [Version, Generation, ExpiresAt, ContentType, Data, Negative, Tags];
 
     /// <summary>Lua: <c>HMGET</c> of every field of <paramref name="key"/>, in <see cref="AllFields"/> order.</summary>
     public static string ReadAll(string key) =>
         $"redis.call('HMGET', {key}, '{Version}', '{Generation}', '{ExpiresAt}', "
-        + $"'{ContentType}', '{Data}', '{Negative}')";
+        + $"'{ContentType}', '{Data}', '{Negative}', '{Tags}')";
 
     /// <summary>
     /// Lua: replaces <paramref name="key"/> with a version floor (see <c>CacheTier.VersionFloor</c>):
@@ -45,7 +51,7 @@ internal static class EntryHash
 
     /// <summary>Lua: sets every field of <paramref name="key"/> (each argument a Lua expression).</summary>
     public static string Write(string key, string version, string generation, string expiresAt, string contentType,
-        string data, string negative) =>
+        string data, string negative, string tags) =>
         $"redis.call('HSET', {key}, '{Version}', {version}, '{Generation}', {generation}, '{ExpiresAt}', {expiresAt}, "
-        + $"'{ContentType}', {contentType}, '{Data}', {data}, '{Negative}', {negative})";
+        + $"'{ContentType}', {contentType}, '{Data}', {data}, '{Negative}', {negative}, '{Tags}', {tags})";
 }

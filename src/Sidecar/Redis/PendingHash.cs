@@ -13,6 +13,9 @@ internal static class PendingHash
     /// <summary>"1" for a delete (tombstone).</summary>
     public const string Tombstone = EntryHash.Negative;
 
+    /// <summary>The value's tags, joined by '\n' (<c>Core.Tags</c>), for the store; empty when untagged.</summary>
+    public const string Tags = EntryHash.Tags;
+
     /// <summary>The consumer that claimed the record for flushing.</summary>
     public const string ClaimedBy = "o";
 

@@ -18,6 +18,7 @@ namespace CacheSidecar.Redis;
 /// cs:{ns:p}:p:&lt;key&gt;   write-behind pending record: v c d n (as the entry) o oc (flusher claim);
 ///                      no TTL, never evicted
 /// cs:{ns:p}:log        write-behind stream of the partition: entries {k: key, v: version}, consumer group "flushers"
+/// cs:{ns:t:tag}:tg     tag generation (InvalidateTags), one slot per tag; PX TagGenerations.Lifetime
 /// cs:{ns:dlq}:dlq      write-behind dead-letter stream of the namespace
 /// cs:{ns:watch}:lease  change-stream watcher lease: the holder's instance id, PX LeasePeriod
 /// cs:{ns:watch}:token  change-stream resume token after the last applied batch
@@ -44,6 +45,9 @@ internal static class RedisKeyLayout
     public static RedisKey Log(string tag) => $"{tag}:log";
 
     public static RedisKey Pending(NamespacePolicy ns, int partition, string key) => Pending(Tag(ns, partition), key);
+
+    /// <summary>A tag's generation (<see cref="TagGenerations"/>): its own slot, so tags spread over the shards.</summary>
+    public static RedisKey TagGeneration(NamespacePolicy ns, string tag) => $"{ns.KeyPrefix}:{{{ns.Name}:t:{tag}}}:tg";
 
     /// <summary>The namespace's near-cache invalidation counter (its own slot, like the dead letters).</summary>
     public static RedisKey NearCacheSequence(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:l1}}:seq";

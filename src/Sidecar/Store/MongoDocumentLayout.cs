@@ -12,7 +12,8 @@ namespace CacheSidecar.Store;
 ///   ...fields of a JSON object...,   // _cs.enc = "document": the value *is* the document
 ///   value: any BSON value,           // _cs.enc = "value": JSON that is not a plain object
 ///   data: BinData,                   // _cs.enc = "binary": any other content type
-///   _cs: { v: long, ct: string, enc: string } }   // the sidecar's reserved metadata
+///   _cs: { v: long, ct: string, enc: string,      // the sidecar's reserved metadata
+///          tags: [string] } }                      // only when written with tags (InvalidateTags)
 /// </code>
 /// A deleted key is a tombstone: <c>{ _id, _cs: { v, d: true, purgeAt: Date } }</c>. It keeps the
 /// delete's version so that no older write can land after it, reads treat it as absent, and a TTL
@@ -24,6 +25,8 @@ internal static class MongoDocumentLayout
     public const string VersionPath = "_cs.v";
     public const string DeletedPath = "_cs.d";
     public const string PurgeAtPath = "_cs.purgeAt";
+    public const string TagsField = "tags";
+    public const string TagsPath = "_cs.tags";
     private const string EncDocument = "document";
     private const string EncValue = "value";
     private const string EncBinary = "binary";
@@ -64,6 +67,11 @@ internal static class MongoDocumentLayout
     public static BsonDocument ToDocument(NamespacePolicy ns, string key, StoredRecord record)
     {
         var meta = new BsonDocument { { "v", record.Version }, { "ct", record.ContentType } };
+        if (record.Tags is { Count: > 0 } tags)
+        {
+            meta.Add(TagsField, new BsonArray(tags));
+        }
+
         var document = new BsonDocument { { "_id", ToId(ns, key) } };
         if (ContentTypes.IsJson(record.ContentType))
         {
@@ -127,13 +135,17 @@ internal static class MongoDocumentLayout
         var encoding = meta is not null && meta.TryGetValue("enc", out var enc) && enc.IsString
             ? enc.AsString
             : EncDocument;
+        var tags = meta is not null && meta.TryGetValue(TagsField, out var tagArray) && tagArray is BsonArray array
+            ? array.Where(tag => tag.IsString).Select(tag => tag.AsString).ToArray()
+            : null;
 
         if (encoding == EncBinary)
         {
             return new StoredRecord(
                 document.GetValue("data", new BsonBinaryData([])).AsBsonBinaryData.Bytes,
                 contentType,
-                version);
+                version,
+                tags);
         }
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -151,7 +163,7 @@ internal static class MongoDocumentLayout
             }
         }
 
-        return new StoredRecord(buffer.WrittenMemory, contentType, version);
+        return new StoredRecord(buffer.WrittenMemory, contentType, version, tags);
     }
 
 }

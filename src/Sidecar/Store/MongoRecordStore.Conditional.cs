@@ -60,7 +60,8 @@ internal sealed partial class MongoRecordStore
             delta >= 0
                 ? filters.Lte(CounterField, long.MaxValue - delta)
                 : filters.Gte(CounterField, long.MinValue - delta));
-        var update = Builders<BsonDocument>.Update.Inc(CounterField, delta).Inc(VersionPath, 1L);
+        // A counter has no tags (its cache entries carry none either).
+        var update = Builders<BsonDocument>.Update.Inc(CounterField, delta).Inc(VersionPath, 1L).Unset(TagsPath);
         var after = await Guard(() => Collection(ns).FindOneAndUpdateAsync(
                 filter,
                 update,

@@ -53,7 +53,7 @@ internal sealed partial class SqliteRecordStore : IRecordStore
         {
             await using var command = connection.CreateCommand();
             var names = chunk.Select((_, i) => "$k" + i).ToArray();
-            command.CommandText = $"SELECT id, version, content_type, value FROM {Table(ns)} "
+            command.CommandText = $"SELECT id, version, content_type, value, tags FROM {Table(ns)} "
                 + $"WHERE deleted = 0 AND id IN ({string.Join(',', names)})";
             for (var i = 0; i < chunk.Length; i++)
             {
@@ -63,8 +63,11 @@ internal sealed partial class SqliteRecordStore : IRecordStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                result[reader.GetString(0)] =
-                    new StoredRecord((byte[])reader.GetValue(3), reader.GetString(2), reader.GetInt64(1));
+                result[reader.GetString(0)] = new StoredRecord(
+                    (byte[])reader.GetValue(3),
+                    reader.GetString(2),
+                    reader.GetInt64(1),
+                    Core.Tags.Split(reader.IsDBNull(4) ? null : reader.GetString(4)));
             }
         }
 
@@ -88,9 +91,10 @@ internal sealed partial class SqliteRecordStore : IRecordStore
         var changed = await ExecuteAsync(
             ns,
             $"""
-            INSERT INTO {Table(ns)} (id, version, content_type, value) VALUES ($id, $version, $contentType, $value)
+            INSERT INTO {Table(ns)} (id, version, content_type, value, tags)
+            VALUES ($id, $version, $contentType, $value, $tags)
             ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = excluded.content_type,
-                value = excluded.value, deleted = 0, purge_at = NULL
+                value = excluded.value, tags = excluded.tags, deleted = 0, purge_at = NULL
             WHERE excluded.version > {Table(ns)}.version
             """,
             key,
@@ -105,7 +109,7 @@ internal sealed partial class SqliteRecordStore : IRecordStore
     {
         var changed = await ExecuteAsync(
             ns,
-            $"UPDATE {Table(ns)} SET version = $version, content_type = $contentType, value = $value "
+            $"UPDATE {Table(ns)} SET version = $version, content_type = $contentType, value = $value, tags = $tags "
                 + "WHERE id = $id AND version = $expected AND deleted = 0",
             key,
             record,
@@ -122,7 +126,7 @@ internal sealed partial class SqliteRecordStore : IRecordStore
         {
             await using var ifMatch = connection.CreateCommand();
             ifMatch.CommandText = $"UPDATE {Table(ns)} SET version = $version, content_type = '', value = x'', "
-                + "deleted = 1, purge_at = $purgeAt WHERE id = $id AND version = $expected AND deleted = 0";
+                + "tags = NULL, deleted = 1, purge_at = $purgeAt WHERE id = $id AND version = $expected AND deleted = 0";
             ifMatch.Parameters.AddWithValue("$id", key);
             ifMatch.Parameters.AddWithValue("$version", tombstoneVersion);
             ifMatch.Parameters.AddWithValue("$purgeAt", PurgeAtMs(ns));
@@ -160,7 +164,7 @@ internal sealed partial class SqliteRecordStore : IRecordStore
         write.CommandText = $"""
             INSERT INTO {Table(ns)} (id, version, content_type, value, deleted, purge_at)
             VALUES ($id, $version, '', x'', 1, $purgeAt)
-            ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = '', value = x'',
+            ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = '', value = x'', tags = NULL,
                 deleted = 1, purge_at = excluded.purge_at
             """;
         write.Parameters.AddWithValue("$id", key);
@@ -241,6 +245,7 @@ internal sealed partial class SqliteRecordStore : IRecordStore
             command.Parameters.AddWithValue("$version", record.Version);
             command.Parameters.AddWithValue("$contentType", record.ContentType);
             command.Parameters.AddWithValue("$value", record.Value.ToArray());
+            command.Parameters.AddWithValue("$tags", TagsColumn(record));
         }
 
         if (expectedVersion is { } expected)
@@ -277,29 +282,46 @@ internal sealed partial class SqliteRecordStore : IRecordStore
         {
             command.CommandText = $"CREATE TABLE IF NOT EXISTS {Table(ns)} "
                 + "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, content_type TEXT NOT NULL, value BLOB NOT NULL, "
-                + "deleted INTEGER NOT NULL DEFAULT 0, purge_at INTEGER)";
+                + "deleted INTEGER NOT NULL DEFAULT 0, purge_at INTEGER, tags TEXT)";
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 
         await EnsureTombstoneColumnsAsync(connection, Table(ns)).ConfigureAwait(false);
     }
 
-    /// <summary>A file from a version before tombstones gains their two columns (every row is live).</summary>
+    /// <summary>
+    /// A file from an earlier version gains the columns added since: the tombstones' two (every row is live)
+    /// and the tags (every row untagged).
+    /// </summary>
     private static async Task EnsureTombstoneColumnsAsync(SqliteConnection connection, string table)
+    {
+        await AddColumnsIfMissingAsync(connection, table, "deleted",
+            $"ALTER TABLE {table} ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0; "
+            + $"ALTER TABLE {table} ADD COLUMN purge_at INTEGER").ConfigureAwait(false);
+        await AddColumnsIfMissingAsync(connection, table, "tags", $"ALTER TABLE {table} ADD COLUMN tags TEXT")
+            .ConfigureAwait(false);
+    }
+
+    private static async Task AddColumnsIfMissingAsync(SqliteConnection connection, string table, string column,
+        string alterSql)
     {
         await using var columns = connection.CreateCommand();
         columns.CommandText = $"SELECT COUNT(*) FROM pragma_table_info({table.Replace('"', '\'')}) "
-            + "WHERE name = 'deleted'";
+            + "WHERE name = $column";
+        columns.Parameters.AddWithValue("$column", column);
         if ((long)(await columns.ExecuteScalarAsync().ConfigureAwait(false))! > 0)
         {
             return;
         }
 
         await using var alter = connection.CreateCommand();
-        alter.CommandText = $"ALTER TABLE {table} ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0; "
-            + $"ALTER TABLE {table} ADD COLUMN purge_at INTEGER";
+        alter.CommandText = alterSql;
         await alter.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
+
+    /// <summary>The tags as the column holds them: '\n'-joined, NULL when untagged.</summary>
+    private static object TagsColumn(StoredRecord record) =>
+        record.Tags is { Count: > 0 } ? Core.Tags.Join(record.Tags) : DBNull.Value;
 
     // Collection names are validated to [A-Za-z0-9_.-] at start-up, so quoting is enough.
     private static string Table(NamespacePolicy ns) => $"\"c_{ns.Collection}\"";

@@ -34,6 +34,12 @@ internal interface ICacheStrategy
     /// </summary>
     Task<TimeSpan?> TouchAsync(NamespacePolicy ns, string key, TimeSpan ttl, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stops every entry written with any of the tags from being served, on every instance and its near
+    /// cache; O(1) per tag. The store is untouched.
+    /// </summary>
+    Task InvalidateTagsAsync(NamespacePolicy ns, IReadOnlyCollection<string> tags, CancellationToken cancellationToken);
+
     /// <summary>Drops every entry of the namespace in O(1) (a generation bump per partition).</summary>
     Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken);
 }

@@ -240,7 +240,7 @@ internal sealed class ReadThroughReader(
         else
         {
             entry = new CacheEntry(
-                record.Value, record.ContentType, record.Version, false, now + EntryTtl.For(ns, null));
+                record.Value, record.ContentType, record.Version, false, now + EntryTtl.For(ns, null), record.Tags);
         }
 
         try

@@ -97,6 +97,23 @@ internal sealed class StrategyPipeline(
         return remaining;
     }
 
+    /// <remarks>
+    /// Fails (UNAVAILABLE) when the cache tier is down, like Invalidate. Near caches do not index tags, so
+    /// every instance drops its whole near cache of the namespace: coarse, but never serves a tagged value.
+    /// </remarks>
+    public async Task InvalidateTagsAsync(NamespacePolicy ns, IReadOnlyCollection<string> tags,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await cache.InvalidateTagsAsync(ns, tags, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await broadcast.NamespaceChangedAsync(ns).ConfigureAwait(false);
+        }
+    }
+
     public async Task InvalidateNamespaceAsync(NamespacePolicy ns, CancellationToken cancellationToken)
     {
         try

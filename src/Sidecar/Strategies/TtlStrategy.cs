@@ -27,7 +27,8 @@ internal sealed class TtlStrategy(
         }
 
         var entry = new CacheEntry(
-            request.Value, request.ContentType, 0, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
+            request.Value, request.ContentType, 0, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl),
+            request.Tags);
         var result = await PureCache(
                 () => cache.PutAssigningVersionAsync(
                     ns, request.Key, entry, request.IfMatch, request.IfAbsent, cancellationToken),

@@ -22,7 +22,7 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
             var outcome = await store.ReplaceIfVersionAsync(
                     ns,
                     request.Key,
-                    new StoredRecord(request.Value, request.ContentType, version),
+                    new StoredRecord(request.Value, request.ContentType, version, request.Tags),
                     expected,
                     cancellationToken)
                 .ConfigureAwait(false);
@@ -35,7 +35,7 @@ internal sealed class VersionedStoreWriter(IRecordStore store, TimeProvider time
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var version = Versions.Next(time, lastKnown);
-            var record = new StoredRecord(request.Value, request.ContentType, version);
+            var record = new StoredRecord(request.Value, request.ContentType, version, request.Tags);
             var outcome = request.IfAbsent
                 ? await store.InsertIfAbsentAsync(ns, request.Key, record, cancellationToken).ConfigureAwait(false)
                 : await store.UpsertIfNewerAsync(ns, request.Key, record, cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,8 @@ internal sealed class WriteThroughStrategy(
         await PostWriteInvalidation.EnsureCacheUsableAsync(cache, ns).ConfigureAwait(false);
         var version = await writer.WriteAsync(ns, request, cancellationToken).ConfigureAwait(false);
         var entry = new CacheEntry(
-            request.Value, request.ContentType, version, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl));
+            request.Value, request.ContentType, version, false, time.GetUtcNow() + EntryTtl.For(ns, request.Ttl),
+            request.Tags);
         await SetAsync(ns, request.Key, entry).ConfigureAwait(false);
         return new WriteResult(version, Persisted: true, Queued: false);
     }

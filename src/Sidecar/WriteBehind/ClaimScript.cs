@@ -12,7 +12,7 @@ namespace CacheSidecar.WriteBehind;
 internal static class ClaimScript
 {
     // KEYS: the pending records (any number, one partition). ARGV: consumer, claim timeout ms.
-    // Per key returns {1, v, c, d, n} (claimed: flush this version), {0} (no pending record:
+    // Per key returns {1, v, c, d, n, t} (claimed: flush this version), {0} (no pending record:
     // already flushed) or {-1} (another live flusher holds it).
     private static readonly string Text = $$"""
         local consumer, timeout = ARGV[1], tonumber(ARGV[2])
@@ -22,14 +22,14 @@ internal static class ClaimScript
         for i, k in ipairs(KEYS) do
           local p = redis.call('HMGET', k, '{{PendingHash.Version}}', '{{PendingHash.ContentType}}',
             '{{PendingHash.Data}}', '{{PendingHash.Tombstone}}', '{{PendingHash.ClaimedBy}}',
-            '{{PendingHash.ClaimedAt}}')
+            '{{PendingHash.ClaimedAt}}', '{{PendingHash.Tags}}')
           if not p[1] then
             out[i] = {0}
           elseif p[5] and p[5] ~= consumer and now - tonumber(p[6]) < timeout then
             out[i] = {-1}
           else
             redis.call('HSET', k, '{{PendingHash.ClaimedBy}}', consumer, '{{PendingHash.ClaimedAt}}', now)
-            out[i] = {1, p[1], p[2] or '', p[3] or '', p[4] or '0'}
+            out[i] = {1, p[1], p[2] or '', p[3] or '', p[4] or '0', p[7] or ''}
           end
         end
         return out
@@ -47,10 +47,10 @@ internal static class ClaimScript
         {
             claims[i] = (RedisResult[])result[i]! switch
             {
-                [_, var version, var contentType, var data, var tombstone] => new ClaimResult(
+                [_, var version, var contentType, var data, var tombstone, var tags] => new ClaimResult(
                     ClaimState.Claimed,
                     new PendingWrite(keys[i], (long)version, (string)version!, (byte[])data!, (string)contentType!,
-                        (string)tombstone! == "1")),
+                        (string)tombstone! == "1", Core.Tags.Split((string?)tags))),
                 [var state] when (int)state == 0 => new ClaimResult(ClaimState.AlreadyFlushed, null),
                 _ => new ClaimResult(ClaimState.Busy, null),
             };

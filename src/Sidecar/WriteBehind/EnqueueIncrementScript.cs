@@ -60,10 +60,10 @@ internal static class EnqueueIncrementScript
         if e[1] and tonumber(e[1]) >= v then v = tonumber(e[1]) + 1 end
         local vs = string.format('%.0f', v)
         redis.call('HSET', KEYS[4], '{{PendingHash.Version}}', vs, '{{PendingHash.ContentType}}', contentType,
-          '{{PendingHash.Data}}', sum, '{{PendingHash.Tombstone}}', '0')
+          '{{PendingHash.Data}}', sum, '{{PendingHash.Tombstone}}', '0', '{{PendingHash.Tags}}', '')
         if tonumber(entryTtl) > 0 then
           redis.call('DEL', KEYS[2])
-          {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "sum", "'0'")}}
+          {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "sum", "'0'", "''")}}
           redis.call('PEXPIRE', KEYS[1], entryTtl)
         else
           redis.call('DEL', KEYS[1], KEYS[2])

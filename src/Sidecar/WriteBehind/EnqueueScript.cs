@@ -1,3 +1,4 @@
+using CacheSidecar.Core;
 using CacheSidecar.Redis;
 using StackExchange.Redis;
 
@@ -17,14 +18,15 @@ internal static class EnqueueScript
     // KEYS: entry, lease, generation, pending, log.
     // ARGV: key, if-match ('' = none), store version hint ('' = unknown), entry expires (unix ms),
     // content type, data, tombstone (0/1), entry physical ttl ms (0 = keep no entry), most entries
-    // the partition log may hold, the store holds a live value ('1'/'0', with the hint), if absent ('1'/'0').
+    // the partition log may hold, the store holds a live value ('1'/'0', with the hint), if absent ('1'/'0'),
+    // the entry's tag generations ('' = untagged), the tags for the store ('\n'-joined).
     // Returns {1, version, existed (1/0/-1 unknown)}; {-1} if-match or if-absent failed; {-2} backlog
     // full; {-3} the condition needs the store's state (no pending record and no entry to go by);
     // {-4} the store hint is older than a version Redis holds.
     private static readonly string Text = $$"""
         local key, ifMatch, storeHint, expiresAt, contentType, data, tombstone, entryTtl, capacity, storeLive,
-          ifAbsent = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10],
-          ARGV[11]
+          ifAbsent, tagGenerations, tags = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8],
+          ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
         if redis.call('XLEN', KEYS[5]) >= tonumber(capacity) then return {-2} end
         local g = redis.call('GET', KEYS[3]) or '0'
         local p = redis.call('HMGET', KEYS[4], '{{PendingHash.Version}}', '{{PendingHash.Tombstone}}')
@@ -56,11 +58,12 @@ internal static class EnqueueScript
         if storeHint ~= '' and tonumber(storeHint) >= v then v = tonumber(storeHint) + 1 end
         local vs = string.format('%.0f', v)
         redis.call('HSET', KEYS[4], '{{PendingHash.Version}}', vs, '{{PendingHash.ContentType}}', contentType,
-          '{{PendingHash.Data}}', data, '{{PendingHash.Tombstone}}', tombstone)
+          '{{PendingHash.Data}}', data, '{{PendingHash.Tombstone}}', tombstone, '{{PendingHash.Tags}}', tags)
         if tonumber(entryTtl) > 0 then
           -- HSET sets every field an entry has, so no DEL first; the lease dies with the write.
           redis.call('DEL', KEYS[2])
-          {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "data", "tombstone")}}
+          {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "data", "tombstone",
+            "tagGenerations")}}
           redis.call('PEXPIRE', KEYS[1], entryTtl)
         else
           redis.call('DEL', KEYS[1], KEYS[2])
@@ -72,7 +75,7 @@ internal static class EnqueueScript
         """;
 
     public static async Task<EnqueueResult> RunAsync(IDatabase db, EntryKeys keys, WriteBehindWrite write,
-        long partitionCapacity)
+        long partitionCapacity, string tagGenerations)
     {
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             Text,
@@ -89,6 +92,8 @@ internal static class EnqueueScript
                 partitionCapacity,
                 write.StoreValue is null ? "0" : "1",
                 write.IfAbsent ? "1" : "0",
+                tagGenerations,
+                Tags.Join(write.Tags),
             ]).ConfigureAwait(false))!;
         return result switch
         {

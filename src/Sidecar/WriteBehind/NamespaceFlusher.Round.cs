@@ -144,7 +144,7 @@ internal sealed partial class NamespaceFlusher
             var mutations = chunk.Select(w => new StoreMutation(
                     w.Key,
                     w.Version,
-                    w.IsTombstone ? null : new StoredRecord(w.Value, w.ContentType, w.Version)))
+                    w.IsTombstone ? null : new StoredRecord(w.Value, w.ContentType, w.Version, w.Tags)))
                 .ToList();
             var started = Stopwatch.GetTimestamp();
             var results = await _store.ApplyBatchAsync(_ns, mutations, CancellationToken.None).ConfigureAwait(false);

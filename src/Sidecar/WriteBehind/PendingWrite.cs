@@ -9,4 +9,5 @@ internal sealed record PendingWrite(
     string VersionText,
     ReadOnlyMemory<byte> Value,
     string ContentType,
-    bool IsTombstone);
+    bool IsTombstone,
+    IReadOnlyList<string>? Tags = null);

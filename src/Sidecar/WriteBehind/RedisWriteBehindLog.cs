@@ -22,9 +22,13 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
     public Task<EnqueueResult> EnqueueAsync(NamespacePolicy ns, WriteBehindWrite write,
         CancellationToken cancellationToken) =>
         redis.ExecuteAsync(
-            db => write.IncrementBy is null
-                ? EnqueueScript.RunAsync(db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns))
-                : EnqueueIncrementScript.RunAsync(db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns)),
+            async db => write.IncrementBy is null
+                ? await EnqueueScript.RunAsync(
+                        db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns),
+                        await TagGenerations.SnapshotAsync(db, ns, write.Tags).ConfigureAwait(false))
+                    .ConfigureAwait(false)
+                : await EnqueueIncrementScript.RunAsync(db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns))
+                    .ConfigureAwait(false),
             cancellationToken);
 
     /// <summary>Redis <c>WAIT</c> on the shard that holds the key; returns how many replicas confirmed.</summary>

@@ -41,7 +41,8 @@ internal sealed class WriteBehindStrategy(
             PhysicalTtlMs(ns, expiresAt),
             request.IfMatch,
             StoreVersionHint: null,
-            request.IfAbsent);
+            request.IfAbsent,
+            Tags: request.Tags);
         var result = await EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
         if (result is null)
         {

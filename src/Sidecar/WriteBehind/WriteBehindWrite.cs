@@ -9,6 +9,7 @@ namespace CacheSidecar.WriteBehind;
 /// The store's version of the key (value or tombstone), when the step asked for it: nothing in Redis knew.
 /// </param>
 /// <param name="StoreValue">With the hint: the store's live value, null when the store holds none.</param>
+/// <param name="Tags">The value's tags: the entry records their generations, the pending record them.</param>
 internal sealed record WriteBehindWrite(
     string Key,
     ReadOnlyMemory<byte> Value,
@@ -20,4 +21,5 @@ internal sealed record WriteBehindWrite(
     long? StoreVersionHint,
     bool IfAbsent = false,
     long? IncrementBy = null,
-    StoredRecord? StoreValue = null);
+    StoredRecord? StoreValue = null,
+    IReadOnlyList<string>? Tags = null);

@@ -73,6 +73,23 @@ public abstract class NearCacheTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task After_invalidate_tags_returns_on_one_instance_neither_near_cache_serves_the_tagged_value()
+    {
+        await BothInSync();
+        var key = UniqueKey();
+        var put = new PutRequest { Namespace = NearCached, Key = key, Value = Google.Protobuf.ByteString.CopyFromUtf8("1"), ContentType = GrpcTestExtensions.Json, Tags = { "catalog" } };
+        await _a.Client.PutAsync(put);
+        await WarmAsync(_a, NearCached, key);
+        await WarmAsync(_b, NearCached, key);
+
+        await _a.Client.InvalidateTagsAsync(new InvalidateTagsRequest { Namespace = NearCached, Tags = { "catalog" } });
+
+        Assert.False(L1(_a, NearCached).TryGet(key, out _)); // the calling instance at once
+        Assert.Equal(ValueSource.Store, (await _a.Client.GetAsync(NearCached, key)).Source);
+        await UntilAsync(() => Task.FromResult(!L1(_b, NearCached).TryGet(key, out _)), PropagationBound);
+    }
+
+    [Fact]
     public async Task The_writing_instance_reads_its_own_write_at_once()
     {
         await BothInSync();

@@ -133,6 +133,36 @@ public sealed class MongoRecordStoreTests(MongoFixture mongo)
     }
 
     [Fact]
+    public async Task A_counter_and_tags_are_plain_bson_other_services_can_query()
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var record = new StoredRecord("7"u8.ToArray(), "application/json", 10, ["red"]);
+        Assert.Equal(StoreWriteOutcome.Applied, await _store.UpsertIfNewerAsync(Strings, key, record, default));
+        var collection = _raw.GetCollection<BsonDocument>("adapter_strings");
+        var tagged = await collection.Find(Builders<BsonDocument>.Filter.Eq("_cs.tags", "red") & Builders<BsonDocument>.Filter.Eq("_id", key)).SingleAsync();
+        Assert.Equal(7, tagged["value"].ToInt64());
+
+        await _store.IncrementAsync(Strings, key, 5, default);
+
+        var counter = await collection.Find(Builders<BsonDocument>.Filter.Eq("_id", key)).SingleAsync();
+        Assert.True(counter["value"].IsNumeric, counter.ToString());
+        Assert.Equal(12, counter["value"].ToInt64());
+        Assert.False(counter["_cs"].AsBsonDocument.Contains("tags"), counter.ToString());
+    }
+
+    [Fact]
+    public async Task Create_if_absent_inserts_only_where_no_live_value_is() =>
+        await StoreConditionalChecks.InsertIfAbsentAsync(_store, Strings, Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task A_counter_is_incremented_atomically_to_the_next_version() =>
+        await StoreConditionalChecks.IncrementAsync(_store, Strings, Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task Tags_are_kept_with_the_value() =>
+        await StoreConditionalChecks.TagsAsync(_store, Strings, Guid.NewGuid().ToString("N"));
+
+    [Fact]
     public async Task Tombstones_keep_the_delete_version_read_as_absent_and_refuse_older_writes() =>
         await StoreTombstoneChecks.RunAsync(_store, Strings, TestNamespaces.UniqueKey());
 

@@ -46,6 +46,18 @@ public sealed class SqliteRecordStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_if_absent_inserts_only_where_no_live_value_is() =>
+        await StoreConditionalChecks.InsertIfAbsentAsync(_store, Items, Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task A_counter_is_incremented_atomically_to_the_next_version() =>
+        await StoreConditionalChecks.IncrementAsync(_store, Items, Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task Tags_are_kept_with_the_value() =>
+        await StoreConditionalChecks.TagsAsync(_store, Items, Guid.NewGuid().ToString("N"));
+
+    [Fact]
     public async Task Tombstones_keep_the_delete_version_read_as_absent_and_refuse_older_writes() =>
         await StoreTombstoneChecks.RunAsync(_store, Items, "tomb");
 

@@ -137,6 +137,11 @@ public sealed class CacheSidecarClient
             request.Ttl = Duration.FromTimeSpan(ttl);
         }
 
+        if (putOptions?.Tags is { } tags)
+        {
+            request.Tags.AddRange(tags);
+        }
+
         return request;
     }
 
@@ -192,6 +197,11 @@ public sealed class CacheSidecarClient
                 item.Ttl = Duration.FromTimeSpan(ttl);
             }
 
+            if (putOptions?.Tags is { } tags)
+            {
+                item.Tags.AddRange(tags);
+            }
+
             request.Items.Add(item);
         }
 
@@ -223,6 +233,21 @@ public sealed class CacheSidecarClient
         var response = await Call(options => _client.TouchAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return response.Found;
+    }
+
+    /// <summary>
+    /// Stops every value written with any of <paramref name="tags"/> (<see cref="PutOptions.Tags"/>) from being
+    /// served from any cache, on every sidecar and its near cache, in O(1) per tag; the store is untouched, so
+    /// the next read loads the value again. Like HybridCache's <c>RemoveByTagAsync</c>, but shared by all
+    /// instances and languages.
+    /// </summary>
+    /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
+    public async Task InvalidateTagsAsync(string @namespace, IEnumerable<string> tags,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new InvalidateTagsRequest { Namespace = @namespace };
+        request.Tags.AddRange(tags);
+        await Call(options => _client.InvalidateTagsAsync(request, options), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Drops every cache entry of the namespace in O(1); the store is untouched.</summary>

@@ -109,6 +109,23 @@ public sealed class ClientSdkTests(RedisSingleFixture redis, MongoFixture mongo)
     }
 
     [Fact]
+    public async Task Tags_on_put_options_are_invalidated_by_InvalidateTagsAsync()
+    {
+        var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");
+        var tagged = UniqueKey();
+        var untagged = UniqueKey();
+        await sdk.PutAsync(WriteThrough, tagged, new Cart("ada", [1]), new PutOptions(Tags: ["cart-of:ada"]));
+        await sdk.PutManyAsync(WriteThrough, [KeyValuePair.Create(untagged, new Cart("bob", []))], new PutOptions(Tags: ["cart-of:bob"]));
+
+        await sdk.InvalidateTagsAsync(WriteThrough, ["cart-of:ada"]);
+
+        Assert.Equal(ValueSource.Store, (await sdk.GetAsync<Cart>(WriteThrough, tagged))!.Source);
+        Assert.Equal(ValueSource.Cache, (await sdk.GetAsync<Cart>(WriteThrough, untagged))!.Source);
+        await sdk.InvalidateTagsAsync(WriteThrough, ["cart-of:bob"]);
+        Assert.Equal(ValueSource.Store, (await sdk.GetAsync<Cart>(WriteThrough, untagged))!.Source);
+    }
+
+    [Fact]
     public async Task Failures_surface_as_an_exception_carrying_the_grpc_status()
     {
         var sdk = _host.Sdk(o => o.BearerToken = "sdk-token");

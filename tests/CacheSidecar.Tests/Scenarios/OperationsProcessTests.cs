@@ -85,6 +85,14 @@ public sealed class OperationsProcessTests(RedisSingleFixture redis)
         Assert.Equal(HttpStatusCode.BadRequest, notCounter.StatusCode); // FAILED_PRECONDITION maps to 400
         Assert.Equal(9, (await notCounter.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetInt32());
 
+        var taggedKey = $"{key}-tagged";
+        string[] teamA = ["team:a"];
+        await http.PutAsJsonAsync($"/v1/namespaces/users/keys/{taggedKey}", new { value = "MQ==", contentType = "application/json", tags = teamA });
+        await http.GetAsync($"/v1/namespaces/users/keys/{taggedKey}"); // fills the cache
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/v1/namespaces/users:invalidateTags", new { tags = teamA })).StatusCode);
+        var reloaded = await http.GetFromJsonAsync<JsonElement>($"/v1/namespaces/users/keys/{taggedKey}");
+        Assert.Equal("VALUE_SOURCE_STORE", reloaded.GetProperty("source").GetString());
+
         var create = await http.PutAsJsonAsync($"/v1/namespaces/users/keys/{key}", new { value = "MQ==", contentType = "application/json", ifNoneMatch = "*" });
         Assert.Equal(9, (await create.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetInt32());
 

@@ -327,6 +327,19 @@ await check('Put users with if_none_match "*": created once; the second create i
   assert.equal(got.etag, created.etag);
 });
 
+await check('InvalidateTags users: a value Put with the tag is loaded from the store again; others stay cached', async () => {
+  const tagged = { namespace: 'users', key: key('tagged'), value: Buffer.from('1'), content_type: JSON_TYPE, tags: ['team:a', 'x'] };
+  await call(serving, 'Put', tagged);
+  await call(serving, 'Put', { namespace: 'users', key: key('other-tag'), value: Buffer.from('2'), content_type: JSON_TYPE, tags: ['team:b'] });
+  for (const name of ['tagged', 'tagged', 'other-tag', 'other-tag']) {
+    await call(serving, 'Get', { namespace: 'users', key: key(name) }); // cache-aside: the first read fills
+  }
+  await call(serving, 'InvalidateTags', { namespace: 'users', tags: ['team:a'] });
+  assert.equal((await call(serving, 'Get', { namespace: 'users', key: key('tagged') })).source, 'VALUE_SOURCE_STORE');
+  assert.equal((await call(serving, 'Get', { namespace: 'users', key: key('other-tag') })).source, 'VALUE_SOURCE_CACHE');
+  await expectStatus(call(serving, 'InvalidateTags', { namespace: 'users', tags: [] }), grpc.status.INVALID_ARGUMENT);
+});
+
 await check('Invalidate whole namespace sessions: the pure-cache entry is gone', async () => {
   const { invalidated } = await call(serving, 'Invalidate', { namespace: 'sessions', whole_namespace: true });
   assert.equal(invalidated, 0, '0 for whole_namespace');

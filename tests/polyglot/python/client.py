@@ -365,6 +365,20 @@ def main():
         got = get("users", key("created"))
         expect_equal((got.value, got.etag), (b'"first"', created.etag), "(value, etag)")
 
+    @check("InvalidateTags users: a value Put with the tag is loaded from the store again; others stay cached")
+    def _():
+        serving.Put(cache_pb2.PutRequest(namespace="users", key=key("tagged"), value=b"1", content_type=JSON_TYPE,
+                                         tags=["team:a", "x"]))
+        serving.Put(cache_pb2.PutRequest(namespace="users", key=key("other-tag"), value=b"2", content_type=JSON_TYPE,
+                                         tags=["team:b"]))
+        for name in ("tagged", "tagged", "other-tag", "other-tag"):
+            get("users", key(name))  # cache-aside: the first read fills
+        serving.InvalidateTags(cache_pb2.InvalidateTagsRequest(namespace="users", tags=["team:a"]))
+        expect_equal(get("users", key("tagged")).source, SOURCE.VALUE_SOURCE_STORE, "the tagged value's source")
+        expect_equal(get("users", key("other-tag")).source, SOURCE.VALUE_SOURCE_CACHE, "the other value's source")
+        expect_status(grpc.StatusCode.INVALID_ARGUMENT, serving.InvalidateTags,
+                      cache_pb2.InvalidateTagsRequest(namespace="users", tags=[]))
+
     @check("Invalidate whole namespace sessions: the pure-cache entry is gone")
     def _():
         response = serving.Invalidate(cache_pb2.InvalidateRequest(namespace="sessions", whole_namespace=True))

@@ -23,7 +23,7 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
     /// A check dropped from a client fails here, not silently.</summary>
     private static readonly string[] Covered =
     [
-        "health", "ListNamespaces", "Get", "BatchGet", "Put", "Delete", "Invalidate", "Touch", "BatchPut", "Increment", "if_none_match",
+        "health", "ListNamespaces", "Get", "BatchGet", "Put", "Delete", "Invalidate", "Touch", "BatchPut", "Increment", "if_none_match", "InvalidateTags",
         "whole namespace", "INVALID_ARGUMENT", "OUT_OF_RANGE", "NOT_FOUND", "FAILED_PRECONDITION", "RESOURCE_EXHAUSTED", "UNAVAILABLE", "UNAUTHENTICATED", "DEADLINE_EXCEEDED",
     ];
 

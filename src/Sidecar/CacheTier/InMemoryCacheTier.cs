@@ -330,7 +330,7 @@ internal sealed class InMemoryCacheTier : ICacheTier
         return Task.CompletedTask;
     }
 
-    /// <summary>An entry counts only while each of its tags has the generation it had when the entry was written.</summary>
+    /// <summary>An entry counts only while each of its tags has the generation it had when it was written.</summary>
     private bool TagsCurrent(string ns, Slot slot) =>
         slot.Tags is null || Array.TrueForAll(slot.Tags, t => TagGeneration(ns, t.Tag) == t.Generation);
 

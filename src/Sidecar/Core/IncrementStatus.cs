@@ -3,7 +3,9 @@ namespace CacheSidecar.Core;
 /// <summary>What a store-side Increment found.</summary>
 internal enum IncrementStatus
 {
-    /// <summary>The counter now holds <see cref="IncrementOutcome.Value"/> at <see cref="IncrementOutcome.Version"/>.</summary>
+    /// <summary>
+    /// The counter now holds <see cref="IncrementOutcome.Value"/> at <see cref="IncrementOutcome.Version"/>.
+    /// </summary>
     Applied,
 
     /// <summary>No live value (never written, or a tombstone): create the counter instead.</summary>

@@ -46,8 +46,9 @@ internal static class RedisKeyLayout
 
     public static RedisKey Pending(NamespacePolicy ns, int partition, string key) => Pending(Tag(ns, partition), key);
 
-    /// <summary>A tag's generation (<see cref="TagGenerations"/>): its own slot, so tags spread over the shards.</summary>
-    public static RedisKey TagGeneration(NamespacePolicy ns, string tag) => $"{ns.KeyPrefix}:{{{ns.Name}:t:{tag}}}:tg";
+    /// <summary>A tag's generation (<see cref="TagGenerations"/>), in its own slot: tags spread over the shards.</summary>
+    public static RedisKey TagGeneration(NamespacePolicy ns, string tag) =>
+        $"{ns.KeyPrefix}:{{{ns.Name}:t:{tag}}}:tg";
 
     /// <summary>The namespace's near-cache invalidation counter (its own slot, like the dead letters).</summary>
     public static RedisKey NearCacheSequence(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:l1}}:seq";

@@ -21,26 +21,18 @@ internal sealed partial class MongoRecordStore
             IdFilter(ns, key),
             Builders<BsonDocument>.Filter.Eq(DeletedPath, true),
             Builders<BsonDocument>.Filter.Lt(VersionPath, record.Version));
-        try
+        if (await UpsertUnlessIdTakenAsync(ns, key, filter, record, cancellationToken).ConfigureAwait(false))
         {
-            await Guard(() => Collection(ns).ReplaceOneAsync(
-                    filter,
-                    ToDocument(ns, key, record),
-                    new ReplaceOptions { IsUpsert = true },
-                    cancellationToken))
-                .ConfigureAwait(false);
             return StoreWriteOutcome.Applied;
         }
-        catch (MongoWriteException ex) when (IsIdDuplicate(ex.WriteError))
-        {
-            var live = await Guard(() => Collection(ns)
-                    .Find(LiveFilter(IdFilter(ns, key)))
-                    .Project(Builders<BsonDocument>.Projection.Include("_id"))
-                    .Limit(1)
-                    .FirstOrDefaultAsync(cancellationToken))
-                .ConfigureAwait(false);
-            return live is null ? StoreWriteOutcome.AlreadyNewer : StoreWriteOutcome.PreconditionFailed;
-        }
+
+        var live = await Guard(() => Collection(ns)
+                .Find(LiveFilter(IdFilter(ns, key)))
+                .Project(Builders<BsonDocument>.Projection.Include("_id"))
+                .Limit(1)
+                .FirstOrDefaultAsync(cancellationToken))
+            .ConfigureAwait(false);
+        return live is null ? StoreWriteOutcome.AlreadyNewer : StoreWriteOutcome.PreconditionFailed;
     }
 
     public async Task<IncrementOutcome> IncrementAsync(NamespacePolicy ns, string key, long delta,

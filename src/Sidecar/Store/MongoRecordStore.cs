@@ -80,7 +80,19 @@ internal sealed partial class MongoRecordStore : IRecordStore
         // Matches the key only while its stored version is older (or it was written by someone
         // else and has no version). If a newer version exists the filter misses, the upsert tries
         // to insert the same _id and fails with a duplicate-key error: "already newer".
-        var filter = OlderThan(ns, key, record.Version);
+        return await UpsertUnlessIdTakenAsync(ns, key, OlderThan(ns, key, record.Version), record, cancellationToken)
+            .ConfigureAwait(false)
+            ? StoreWriteOutcome.Applied
+            : StoreWriteOutcome.AlreadyNewer;
+    }
+
+    /// <summary>
+    /// Replaces the document <paramref name="filter"/> matches, or inserts it when nothing matches; false
+    /// when the key's document exists but did not match (the insert hit a duplicate <c>_id</c>).
+    /// </summary>
+    private async Task<bool> UpsertUnlessIdTakenAsync(NamespacePolicy ns, string key,
+        FilterDefinition<BsonDocument> filter, StoredRecord record, CancellationToken cancellationToken)
+    {
         try
         {
             await Guard(() => Collection(ns).ReplaceOneAsync(
@@ -89,11 +101,11 @@ internal sealed partial class MongoRecordStore : IRecordStore
                     new ReplaceOptions { IsUpsert = true },
                     cancellationToken))
                 .ConfigureAwait(false);
-            return StoreWriteOutcome.Applied;
+            return true;
         }
         catch (MongoWriteException ex) when (IsIdDuplicate(ex.WriteError))
         {
-            return StoreWriteOutcome.AlreadyNewer;
+            return false;
         }
     }
 

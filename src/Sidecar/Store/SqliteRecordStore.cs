@@ -126,7 +126,8 @@ internal sealed partial class SqliteRecordStore : IRecordStore
         {
             await using var ifMatch = connection.CreateCommand();
             ifMatch.CommandText = $"UPDATE {Table(ns)} SET version = $version, content_type = '', value = x'', "
-                + "tags = NULL, deleted = 1, purge_at = $purgeAt WHERE id = $id AND version = $expected AND deleted = 0";
+                + "tags = NULL, deleted = 1, purge_at = $purgeAt "
+                + "WHERE id = $id AND version = $expected AND deleted = 0";
             ifMatch.Parameters.AddWithValue("$id", key);
             ifMatch.Parameters.AddWithValue("$version", tombstoneVersion);
             ifMatch.Parameters.AddWithValue("$purgeAt", PurgeAtMs(ns));

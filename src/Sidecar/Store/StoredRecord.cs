@@ -4,7 +4,7 @@ namespace CacheSidecar.Store;
 /// <param name="Value">The value bytes exactly as a reader gets them.</param>
 /// <param name="ContentType">The value's MIME type.</param>
 /// <param name="Version">The key's monotonic version (the etag).</param>
-/// <param name="Tags">The tags it was written with (<c>InvalidateTags</c> drops its cache entries); null for none.</param>
+/// <param name="Tags">The tags it was written with (<c>InvalidateTags</c> drops its cache entries); null: none.</param>
 internal sealed record StoredRecord(
     ReadOnlyMemory<byte> Value,
     string ContentType,

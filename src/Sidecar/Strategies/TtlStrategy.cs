@@ -65,7 +65,8 @@ internal sealed class TtlStrategy(
             .ConfigureAwait(false);
         return result.Status switch
         {
-            IncrementStatus.Applied => new IncrementResult(result.Value, result.Version, Persisted: true, Queued: false),
+            IncrementStatus.Applied =>
+                new IncrementResult(result.Value, result.Version, Persisted: true, Queued: false),
             IncrementStatus.Overflow => throw new CounterOverflowException(key, delta),
             _ => throw PreconditionFailedException.NotACounter(key),
         };

@@ -27,7 +27,8 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
                         db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns),
                         await TagGenerations.SnapshotAsync(db, ns, write.Tags).ConfigureAwait(false))
                     .ConfigureAwait(false)
-                : await EnqueueIncrementScript.RunAsync(db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns))
+                : await EnqueueIncrementScript.RunAsync(
+                        db, RedisKeyLayout.For(ns, write.Key), write, PartitionCapacity(ns))
                     .ConfigureAwait(false),
             cancellationToken);
 

@@ -178,7 +178,7 @@ internal sealed class WriteBehindStrategy(
         return result;
     }
 
-    /// <summary>The write with the store's state of its key: the version (also a tombstone's) and the live value.</summary>
+    /// <summary>The write with the store's state of its key: its version (also a tombstone's) and live value.</summary>
     private async Task<WriteBehindWrite> WithStoreStateAsync(NamespacePolicy ns, WriteBehindWrite write,
         CancellationToken cancellationToken)
     {

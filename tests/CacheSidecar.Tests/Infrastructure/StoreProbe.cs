@@ -16,4 +16,16 @@ internal static class StoreProbe
     }
 
     public static string AsUtf8(this byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+    /// <summary>
+    /// Waits (bounded, advancing the host's fake clock so its write-behind flushers run) until the store's
+    /// record of <paramref name="key"/> satisfies <paramref name="condition"/>.
+    /// </summary>
+    public static Task UntilStoredAsync(SidecarHost host, string ns, string key, Func<StoredRecord?, bool> condition,
+        string what) =>
+        WriteBehindProbe.WaitUntilAsync(
+            async () => condition(await LoadAsync(host, ns, key)),
+            TimeSpan.FromSeconds(30),
+            $"'{key}' {what}",
+            () => host.Time.Advance(TimeSpan.FromSeconds(1)));
 }

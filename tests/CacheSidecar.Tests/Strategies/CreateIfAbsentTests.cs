@@ -183,11 +183,7 @@ public abstract class CreateIfAbsentTests : IAsyncDisposable
     private Task FlushAsync(string ns, string key) =>
         ns != Wb || _embedded
             ? Task.CompletedTask
-            : WriteBehindProbe.WaitUntilAsync(
-                async () => await StoreProbe.LoadAsync(_host, ns, key) is not null,
-                TimeSpan.FromSeconds(30),
-                $"'{key}' is flushed",
-                () => _host.Time.Advance(TimeSpan.FromSeconds(1)));
+            : StoreProbe.UntilStoredAsync(_host, ns, key, stored => stored is not null, "is flushed");
 }
 
 public sealed class CreateIfAbsentOnSingleRedisTests(RedisSingleFixture redis, MongoFixture mongo) : CreateIfAbsentTests(redis.Configuration, mongo);

@@ -229,11 +229,8 @@ public abstract class IncrementTests : IAsyncDisposable
     private Task FlushAsync(string ns, string key, string expected) =>
         ns != Wb || _embedded
             ? Task.CompletedTask
-            : WriteBehindProbe.WaitUntilAsync(
-                async () => (await StoreProbe.LoadAsync(_host, ns, key))?.Value.ToArray().AsUtf8() == expected,
-                TimeSpan.FromSeconds(30),
-                $"'{key}' is flushed as {expected}",
-                () => _host.Time.Advance(TimeSpan.FromSeconds(1)));
+            : StoreProbe.UntilStoredAsync(
+                _host, ns, key, stored => stored?.Value.ToArray().AsUtf8() == expected, $"is flushed as {expected}");
 }
 
 public sealed class IncrementOnSingleRedisTests(RedisSingleFixture redis, MongoFixture mongo) : IncrementTests(redis.Configuration, mongo);

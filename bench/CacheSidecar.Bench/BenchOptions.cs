@@ -9,6 +9,7 @@ internal enum BenchCommand
     FastPath,
     Alloc,
     ChangeStream,
+    Api,
 }
 
 /// <summary>Whether the fastpath L1 near-cache row runs.</summary>
@@ -36,6 +37,12 @@ internal sealed record BenchOptions
     public const int DefaultStarts = 5;
     public const int DefaultKeys = 1_000;
 
+    /// <summary>api: shorter per scenario than the other commands, as it runs 8 scenarios 3 times each.</summary>
+    public const int DefaultApiDurationSeconds = 5;
+
+    /// <summary>api: runs of each scenario; the report shows their median and range.</summary>
+    public const int ApiRepetitions = 3;
+
     /// <summary>changestream: with fewer keys the pool of sampled keys (a tenth) is too small to rotate.</summary>
     public const int MinimumKeys = 20;
 
@@ -52,6 +59,7 @@ internal sealed record BenchOptions
                       [--hot-keys <n>=100] [--starts <n>=5] [--l1 auto|on|off]
           alloc       [--quick]
           changestream [--duration <s>=10] [--keys <n>=1000]
+          api         [--duration <s>=5] [--concurrency <n>=32]
 
         See bench/README.md.
         """;
@@ -110,6 +118,7 @@ internal sealed record BenchOptions
         BenchCommand.FastPath => DurationSeconds >= DefaultDurationSeconds && Concurrency == DefaultConcurrency
             && RateDurationSeconds >= DefaultRateSeconds && SweepDurationSeconds >= DefaultSweepSeconds && Starts >= DefaultStarts,
         BenchCommand.ChangeStream => DurationSeconds >= DefaultDurationSeconds && Keys >= DefaultKeys,
+        BenchCommand.Api => DurationSeconds >= DefaultApiDurationSeconds && Concurrency == DefaultConcurrency,
         _ => !Quick,
     };
 
@@ -125,9 +134,14 @@ internal sealed record BenchOptions
                 "fastpath" => BenchCommand.FastPath,
                 "alloc" => BenchCommand.Alloc,
                 "changestream" => BenchCommand.ChangeStream,
+                "api" => BenchCommand.Api,
                 _ => throw new ArgumentException($"Unknown bench command '{command}'."),
             },
         };
+        if (options.Command == BenchCommand.Api)
+        {
+            options = options with { DurationSeconds = DefaultApiDurationSeconds };
+        }
 
         for (var i = 1; i < args.Count; i++)
         {
@@ -146,9 +160,9 @@ internal sealed record BenchOptions
             var value = args[++i];
             options = (options.Command, name) switch
             {
-                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream, "--duration") =>
+                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream or BenchCommand.Api, "--duration") =>
                     options with { DurationSeconds = PositiveInt(name, value) },
-                (BenchCommand.WriteBehind or BenchCommand.FastPath, "--concurrency") => options with { Concurrency = PositiveInt(name, value) },
+                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.Api, "--concurrency") => options with { Concurrency = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind, "--docs") => options with { Docs = PositiveInt(name, value) },
                 (BenchCommand.FastPath, "--rate-duration") => options with { RateDurationSeconds = PositiveInt(name, value) },
                 (BenchCommand.FastPath, "--sweep-duration") => options with { SweepDurationSeconds = PositiveInt(name, value) },

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using CacheSidecar.Bench;
 using CacheSidecar.Bench.Alloc;
+using CacheSidecar.Bench.Api;
 using CacheSidecar.Bench.ChangeStream;
 using CacheSidecar.Bench.FastPath;
 using CacheSidecar.Bench.WriteBehind;
@@ -49,6 +50,7 @@ try
         BenchCommand.FastPath => await FastPathCommand.RunAsync(options, stopping.Token),
         BenchCommand.Alloc => await AllocCommand.RunAsync(options, stopping.Token),
         BenchCommand.ChangeStream => await ChangeStreamCommand.RunAsync(options, stopping.Token),
+        BenchCommand.Api => await ApiCommand.RunAsync(options, stopping.Token),
         _ => await WriteBehindCommand.RunAsync(options, stopping.Token),
     };
 }

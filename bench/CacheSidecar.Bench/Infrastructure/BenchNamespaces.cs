@@ -33,6 +33,20 @@ internal static class BenchNamespaces
     /// <summary>changestream: CacheAside namespace (and collection) without a watcher, for the baselines.</summary>
     public const string ChangeStreamBaseline = "csbaseline";
 
+    /// <summary>api: CacheAside namespace whose entries are all written with tags (the tagged Get hit).</summary>
+    public const string TaggedGetHit = "taggetbench";
+
+    /// <summary>api: WriteThrough namespace of the single Put the BatchPut rows are compared with.</summary>
+    public const string ApiPutWriteThrough = "apiputwt";
+
+    /// <summary>api: one namespace per Increment strategy (the pure cache has no collection).</summary>
+    public const string IncrementPureCache = "incache";
+    public const string IncrementWriteBehind = "incwb";
+    public const string IncrementWriteThrough = "incwt";
+
+    /// <summary>api: WriteBehind namespace of the BatchPut rows.</summary>
+    public const string BatchPutWriteBehind = "batchwb";
+
     /// <summary>The fresh namespace (and collection) of one flusher batch size, e.g. "wbflush500".</summary>
     public static string Flush(int batchSize) => string.Create(CultureInfo.InvariantCulture, $"wbflush{batchSize}");
 
@@ -53,6 +67,10 @@ internal static class BenchNamespaces
     /// <summary>A Ttl namespace: with a collection, Put writes the store only; without one it is a pure cache (Put writes Redis only).</summary>
     public static Dictionary<string, string> WithTtl(this Dictionary<string, string> environment, string ns, bool collection) =>
         environment.WithStrategy(ns, "Ttl", collection);
+
+    /// <summary>A pure cache: Ttl without a collection, so every write and Increment touches Redis only.</summary>
+    public static Dictionary<string, string> WithPureCache(this Dictionary<string, string> environment, string ns) =>
+        environment.WithTtl(ns, collection: false);
 
     /// <summary>
     /// Turns the L1 near-cache on for <paramref name="ns"/>. A build without the near-cache refuses

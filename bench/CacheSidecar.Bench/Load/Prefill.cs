@@ -11,14 +11,19 @@ internal static class Prefill
 
     /// <summary>
     /// Puts every key into <paramref name="ns"/> (a namespace with a store: the Put must be persisted),
-    /// then Gets each twice: the first Get misses and fills the cache, the second proves it is now a
-    /// hit (<c>source = CACHE</c>). Any other answer fails the bench.
+    /// with the tags <paramref name="tagsOf"/> gives key i (none by default), then Gets each twice: the
+    /// first Get misses and fills the cache (the store keeps the tags, so a tagged entry is tagged again),
+    /// the second proves it is now a hit (<c>source = CACHE</c>). Any other answer fails the bench.
     /// </summary>
-    public static async Task GetHitKeysAsync(Cache.CacheClient cache, string ns, string[] keys, int concurrency, CancellationToken cancellationToken)
+    public static async Task GetHitKeysAsync(Cache.CacheClient cache, string ns, string[] keys, int concurrency, CancellationToken cancellationToken,
+        Func<int, IEnumerable<string>>? tagsOf = null)
     {
         await ClosedLoopLoad.RunCountAsync($"prefill Put {ns}", concurrency, keys.Length, async (i, ct) =>
-            (await cache.PutAsync(new PutRequest { Namespace = ns, Key = keys[i], Value = Value, ContentType = Payload.JsonContentType }, cancellationToken: ct)).Persisted,
-            cancellationToken);
+        {
+            var request = new PutRequest { Namespace = ns, Key = keys[i], Value = Value, ContentType = Payload.JsonContentType };
+            request.Tags.AddRange(tagsOf?.Invoke((int)i) ?? []);
+            return (await cache.PutAsync(request, cancellationToken: ct)).Persisted;
+        }, cancellationToken);
         await ClosedLoopLoad.RunCountAsync($"prefill Get {ns} (fill)", concurrency, keys.Length, async (i, ct) =>
             (await cache.GetAsync(new GetRequest { Namespace = ns, Key = keys[i] }, cancellationToken: ct)).Found,
             cancellationToken);

@@ -12,17 +12,21 @@ namespace CacheSidecar.CacheTier;
 internal static class IncrementScript
 {
     // KEYS: entry, lease, generation, scratch. ARGV: now (unix µs), delta, expires (unix ms),
-    // physical ttl ms. Returns {1, sum, version}; {-1} not a counter; {-2} overflow.
+    // physical ttl ms, the version of a tagged entry whose tags the caller found current ('' = none).
+    // Returns {1, sum, version}; {-1} not a counter; {-2} overflow; {-9} the live entry is tagged and
+    // its tags were not checked.
     private static readonly string Text = $$"""
-        local now, delta, expiresAt, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        local now, delta, expiresAt, ttl, trusted = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
         {{CounterLua.Functions}}
         local g = redis.call('GET', KEYS[3]) or '0'
         local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
-          '{{EntryHash.Negative}}', '{{EntryHash.ExpiresAt}}', '{{EntryHash.ContentType}}', '{{EntryHash.Data}}')
+          '{{EntryHash.Negative}}', '{{EntryHash.ExpiresAt}}', '{{EntryHash.ContentType}}', '{{EntryHash.Data}}',
+          '{{EntryHash.Tags}}')
         local curv, digits, contentType = 0, '0', '{{Counter.ContentType}}'
         if cur[1] and cur[2] == g then
           curv = tonumber(cur[1])
           if cur[3] ~= '1' and tonumber(cur[4]) * 1000 > tonumber(now) then
+            if (cur[7] or '') ~= '' and cur[1] ~= trusted then return {-9} end
             digits = counterOf(cur[6], cur[5])
             if not digits then return {-1} end
             contentType = cur[5]
@@ -41,18 +45,20 @@ internal static class IncrementScript
         return {1, sum, vs}
         """;
 
-    public static async Task<CounterWriteResult> RunAsync(IDatabase db, EntryKeys keys, long nowMicros, long delta,
-        DateTimeOffset expiresAt, long physicalTtlMs)
+    /// <returns>The result; null when the tags of the live entry must be checked first.</returns>
+    public static async Task<CounterWriteResult?> RunAsync(IDatabase db, EntryKeys keys, long nowMicros, long delta,
+        DateTimeOffset expiresAt, long physicalTtlMs, string trusted)
     {
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             Text,
             [keys.Entry, keys.Lease, keys.Generation, keys.Scratch],
-            [nowMicros, delta, expiresAt.ToUnixTimeMilliseconds(), physicalTtlMs]).ConfigureAwait(false))!;
+            [nowMicros, delta, expiresAt.ToUnixTimeMilliseconds(), physicalTtlMs, trusted]).ConfigureAwait(false))!;
         return result switch
         {
             [_, var sum, var version] => new CounterWriteResult(
                 IncrementStatus.Applied, long.Parse((string)sum!, System.Globalization.CultureInfo.InvariantCulture),
                 long.Parse((string)version!, System.Globalization.CultureInfo.InvariantCulture)),
+            [var refusal] when (int)refusal == -9 => null,
             [var refusal] when (int)refusal == -1 => new CounterWriteResult(IncrementStatus.NotACounter),
             _ => new CounterWriteResult(IncrementStatus.Overflow),
         };

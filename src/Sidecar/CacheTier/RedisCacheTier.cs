@@ -136,29 +136,35 @@ internal sealed class RedisCacheTier : ICacheTier
 
     public Task<CacheWriteResult> PutAssigningVersionAsync(NamespacePolicy ns, string key, CacheEntry entry,
         long? ifMatch, bool ifAbsent, CancellationToken cancellationToken) =>
-        _redis.ExecuteAsync(
-            async db =>
+        RelyingOnEntryAsync<CacheWriteResult>(
+            ns,
+            key,
+            async (db, keys, trusted) =>
             {
                 var tagGenerations = await TagGenerations.SnapshotAsync(db, ns, entry.Tags).ConfigureAwait(false);
                 return await PutAssigningVersionScript.RunAsync(
-                        db, RedisKeyLayout.For(ns, key), Versions.NowMicros(_time), ifMatch, ifAbsent, entry,
-                        PhysicalTtlMs(ns, entry), tagGenerations)
+                        db, keys, Versions.NowMicros(_time), ifMatch, ifAbsent, entry, PhysicalTtlMs(ns, entry),
+                        tagGenerations, trusted)
                     .ConfigureAwait(false);
             },
             cancellationToken);
 
     public Task<CounterWriteResult> IncrementAssigningVersionAsync(NamespacePolicy ns, string key, long delta,
         DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
-        _redis.ExecuteAsync(
-            db => IncrementScript.RunAsync(
-                db, RedisKeyLayout.For(ns, key), Versions.NowMicros(_time), delta, expiresAt,
-                PhysicalTtl.Milliseconds(ns, expiresAt, _time.GetUtcNow())),
+        RelyingOnEntryAsync<CounterWriteResult>(
+            ns,
+            key,
+            (db, keys, trusted) => IncrementScript.RunAsync(
+                db, keys, Versions.NowMicros(_time), delta, expiresAt,
+                PhysicalTtl.Milliseconds(ns, expiresAt, _time.GetUtcNow()), trusted),
             cancellationToken);
 
     public Task<(bool PreconditionFailed, bool Deleted)> DeleteIfMatchAsync(NamespacePolicy ns, string key,
         long? ifMatch, CancellationToken cancellationToken) =>
-        _redis.ExecuteAsync(
-            db => DeleteIfMatchScript.RunAsync(db, RedisKeyLayout.For(ns, key), ifMatch),
+        RelyingOnEntryAsync<(bool, bool)>(
+            ns,
+            key,
+            (db, keys, trusted) => DeleteIfMatchScript.RunAsync(db, keys, ifMatch, trusted),
             cancellationToken);
 
     public Task<bool> InvalidateOlderAsync(NamespacePolicy ns, string key, long? version,
@@ -181,9 +187,11 @@ internal sealed class RedisCacheTier : ICacheTier
     {
         var now = _time.GetUtcNow();
         var expiresAt = now + ttl;
-        var touched = await _redis.ExecuteAsync(
-                db => TouchScript.RunAsync(db, RedisKeyLayout.For(ns, key), now.ToUnixTimeMilliseconds(),
-                    expiresAt.ToUnixTimeMilliseconds(), PhysicalTtl.Milliseconds(ns, expiresAt, now)),
+        var touched = await RelyingOnEntryAsync<bool>(
+                ns,
+                key,
+                (db, keys, trusted) => TouchScript.RunAsync(db, keys, now.ToUnixTimeMilliseconds(),
+                    expiresAt.ToUnixTimeMilliseconds(), PhysicalTtl.Milliseconds(ns, expiresAt, now), trusted),
                 cancellationToken)
             .ConfigureAwait(false);
         return touched ? ttl : null;
@@ -212,6 +220,51 @@ internal sealed class RedisCacheTier : ICacheTier
                         InvalidateTagScript.RunAsync(db, RedisKeyLayout.TagGeneration(ns, tag), lifetime)))
                     .ConfigureAwait(false);
                 return true;
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Runs a step whose answer depends on the live entry (a pure-cache condition, counter or delete; Touch).
+    /// A step does not rely on a tagged entry whose tags nobody checked (the Lua cannot read tag generations
+    /// in other slots): it answers null, the tags are checked here (one more round trip, tagged entries
+    /// only), and the step runs again trusting that version, or after the entry was dropped as invalidated.
+    /// </summary>
+    private Task<T> RelyingOnEntryAsync<T>(NamespacePolicy ns, string key,
+        Func<IDatabase, EntryKeys, string, Task<T?>> step, CancellationToken cancellationToken)
+        where T : struct =>
+        _redis.ExecuteAsync(
+            async db =>
+            {
+                var keys = RedisKeyLayout.For(ns, key);
+                var trusted = string.Empty;
+                for (var attempt = 0; attempt < 3; attempt++)
+                {
+                    if (await step(db, keys, trusted).ConfigureAwait(false) is { } result)
+                    {
+                        return result;
+                    }
+
+                    var fields = await db.HashGetAsync(keys.Entry, [EntryHash.Version, EntryHash.Tags])
+                        .ConfigureAwait(false);
+                    if (fields[0].IsNull)
+                    {
+                        continue;
+                    }
+
+                    if (await TagGenerations.AreCurrentAsync(db, ns, (string?)fields[1] ?? string.Empty)
+                        .ConfigureAwait(false))
+                    {
+                        trusted = (string)fields[0]!;
+                        continue;
+                    }
+
+                    await LookupScript.RunAsync(db, keys, _time.GetUtcNow().ToUnixTimeMilliseconds(), null,
+                            ns.LeaseTtl, readPending: false, dropVersion: (long)fields[0])
+                        .ConfigureAwait(false);
+                }
+
+                throw new SidecarUnavailableException(
+                    $"Key '{key}' kept being rewritten with tags while its tags were checked; retry.");
             },
             cancellationToken);
 

@@ -9,27 +9,30 @@ namespace CacheSidecar.CacheTier;
 /// </summary>
 internal static class TouchScript
 {
-    // KEYS: entry, generation. ARGV: now (unix ms), new expiry (unix ms), physical ttl ms.
+    // KEYS: entry, generation. ARGV: now (unix ms), new expiry (unix ms), physical ttl ms, the version of
+    // a tagged entry whose tags the caller found current ('' = none).
     // Returns 1 touched, 0 when there is no live entry of the current generation (absent, a floor,
-    // expired, or a cached "not found").
+    // expired, or a cached "not found"), -9 when the entry is tagged and its tags were not checked.
     private static readonly string Text = $$"""
-        local now, expiresAt, ttl = ARGV[1], ARGV[2], ARGV[3]
+        local now, expiresAt, ttl, trusted = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
         local g = redis.call('GET', KEYS[2]) or '0'
         local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Generation}}', '{{EntryHash.ExpiresAt}}',
-          '{{EntryHash.Negative}}')
+          '{{EntryHash.Negative}}', '{{EntryHash.Tags}}', '{{EntryHash.Version}}')
         if cur[1] ~= g or not cur[2] or tonumber(cur[2]) <= tonumber(now) or cur[3] == '1' then return 0 end
+        if (cur[4] or '') ~= '' and cur[5] ~= trusted then return -9 end
         redis.call('HSET', KEYS[1], '{{EntryHash.ExpiresAt}}', expiresAt)
         redis.call('PEXPIRE', KEYS[1], ttl)
         return 1
         """;
 
-    public static async Task<bool> RunAsync(IDatabase db, EntryKeys keys, long nowMs, long expiresAtMs,
-        long physicalTtlMs)
+    /// <returns>Whether it touched; null when the tags of the entry must be checked first.</returns>
+    public static async Task<bool?> RunAsync(IDatabase db, EntryKeys keys, long nowMs, long expiresAtMs,
+        long physicalTtlMs, string trusted)
     {
-        var touched = await db.ScriptEvaluateAsync(
+        var touched = (int)await db.ScriptEvaluateAsync(
             Text,
             [keys.Entry, keys.Generation],
-            [nowMs, expiresAtMs, physicalTtlMs]).ConfigureAwait(false);
-        return (int)touched == 1;
+            [nowMs, expiresAtMs, physicalTtlMs, trusted]).ConfigureAwait(false);
+        return touched == -9 ? null : touched == 1;
     }
 }

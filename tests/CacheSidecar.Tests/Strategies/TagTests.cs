@@ -65,6 +65,32 @@ public abstract class TagTests : IAsyncDisposable
         Assert.Equal(("2", again.Etag), (read.Text(), read.Etag)); // a write after the invalidation is served
     }
 
+    [Fact]
+    public async Task In_a_pure_cache_a_tagged_value_counts_as_present_until_its_tag_is_invalidated_then_as_absent()
+    {
+        var key = UniqueKey();
+        var put = await PutAsync(PureCache, key, "5", "red");
+        var exists = await Assert.ThrowsAsync<RpcException>(() => _host.Client.PutAsync(new PutRequest { Namespace = PureCache, Key = key, Value = ByteString.CopyFromUtf8("0"), ContentType = GrpcTestExtensions.Json, IfNoneMatch = "*" }).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, exists.StatusCode);
+        Assert.Equal(6, (await _host.Client.IncrementAsync(new IncrementRequest { Namespace = PureCache, Key = key, Delta = 1 })).Value);
+        await PutAsync(PureCache, key, "5", "red");
+        Assert.True((await _host.Client.TouchAsync(new TouchRequest { Namespace = PureCache, Key = key, Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(1)) })).Found);
+
+        await InvalidateTagsAsync(PureCache, "red");
+
+        // Every step that depends on the value sees it gone, as Get does.
+        Assert.False((await _host.Client.TouchAsync(new TouchRequest { Namespace = PureCache, Key = key, Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(1)) })).Found);
+        Assert.False((await _host.Client.DeleteAsync(PureCache, key)).Deleted);
+        await PutAsync(PureCache, key, "5", "red");
+        await InvalidateTagsAsync(PureCache, "red");
+        Assert.Equal(1, (await _host.Client.IncrementAsync(new IncrementRequest { Namespace = PureCache, Key = key, Delta = 1 })).Value);
+        await PutAsync(PureCache, key, "5", "red");
+        await InvalidateTagsAsync(PureCache, "red");
+        var created = await _host.Client.PutAsync(new PutRequest { Namespace = PureCache, Key = key, Value = ByteString.CopyFromUtf8("7"), ContentType = GrpcTestExtensions.Json, IfNoneMatch = "*" });
+        Assert.Equal(("7", created.Etag), ((await _host.Client.GetAsync(PureCache, key)).Text(), (await _host.Client.GetAsync(PureCache, key)).Etag));
+        Assert.NotEqual(put.Etag, created.Etag);
+    }
+
     [Theory]
     [InlineData(CacheAside)]
     [InlineData(WriteThrough)]

@@ -2,9 +2,10 @@ namespace CacheSidecar.Redis;
 
 /// <summary>
 /// Lua for the counter steps (pure-cache and write-behind Increment), declared once. Lua numbers are
-/// doubles, exact only to 2^53, so the arithmetic is Redis's own <c>INCRBY</c> on a scratch key of the
-/// partition (its slot, so Cluster allows it), read back as a string: exact over the whole int64 range,
-/// with Redis's overflow check. The counter rule is <c>Core.Counter</c>'s: a JSON content type and one
+/// doubles, exact only to 2^53: counters and deltas below 10^15 in magnitude (the common case) are added
+/// in Lua; beyond that the arithmetic is Redis's own <c>INCRBY</c> on a scratch key of the partition (its
+/// slot, so Cluster allows it), read back as a string: exact over the whole int64 range, with Redis's
+/// overflow check. The counter rule is <c>Core.Counter</c>'s: a JSON content type and one
 /// JSON integer, optionally surrounded by JSON whitespace.
 /// </summary>
 internal static class CounterLua
@@ -25,6 +26,10 @@ internal static class CounterLua
           return digits
         end
         local function addTo(scratch, digits, delta)
+          if #digits < 16 and #delta < 16 then
+            -- Both below 10^15 in magnitude, so both and their sum are exact in a double: no extra commands.
+            return string.format('%.0f', tonumber(digits) + tonumber(delta))
+          end
           redis.call('SET', scratch, digits)
           local fits = redis.pcall('INCRBY', scratch, 0)
           if type(fits) == 'table' and fits.err then redis.call('DEL', scratch) return nil, 'range' end

@@ -8,7 +8,7 @@ public sealed class CacheSidecarClientOptions
 {
     /// <summary>
     /// The sidecar's address. Default: <c>http://127.0.0.1:50051</c> (the sidecar's default, plaintext
-    /// HTTP/2 on loopback).
+    /// HTTP/2 on loopback). <c>unix:/path/to/grpc.sock</c> connects over a Unix domain socket instead.
     /// </summary>
     public Uri Address { get; set; } = new("http://127.0.0.1:50051");
 

@@ -15,6 +15,7 @@ public static class CacheSidecarClientServiceCollectionExtensions
     /// </summary>
     /// <example><code>
     /// services.AddCacheSidecarClient(o => o.Address = new Uri("http://127.0.0.1:50051"));
+    /// // or, on the pod's shared socket: o.Address = new Uri("unix:/var/run/cachesidecar/grpc.sock")
     /// var item = await client.GetAsync&lt;User&gt;("users", "42");
     /// </code></example>
     public static IHttpClientBuilder AddCacheSidecarClient(this IServiceCollection services,
@@ -28,7 +29,20 @@ public static class CacheSidecarClientServiceCollectionExtensions
         }
 
         services.TryAddTransient<CacheSidecarClient>();
-        return services.AddGrpcClient<Cache.CacheClient>((sp, grpc) =>
-            grpc.Address = sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value.Address);
+        return services
+            .AddGrpcClient<Cache.CacheClient>((sp, grpc) =>
+            {
+                var address = sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value.Address;
+                grpc.Address = UnixSocketAddress.IsUnixSocket(address) ? UnixSocketAddress.HttpAddress : address;
+            })
+            .ConfigurePrimaryHttpMessageHandler((handler, sp) =>
+            {
+                // unix:/path: the same pooled HTTP/2 handler, its connections opened on the socket.
+                var address = sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value.Address;
+                if (UnixSocketAddress.IsUnixSocket(address) && handler is SocketsHttpHandler sockets)
+                {
+                    UnixSocketAddress.Connect(sockets, address);
+                }
+            });
     }
 }

@@ -55,11 +55,14 @@ public static class SidecarEndpoints
     }
 
     /// <summary>
-    /// Marks connections that arrive on the Health endpoint, so only health and metrics answer there.
+    /// Marks connections that arrive on the Health endpoint, so only health and metrics answer there, and
+    /// prepares Unix socket endpoints (<see cref="UnixSocketFiles"/>).
     /// </summary>
     public static WebApplicationBuilder ConfigureSidecarEndpoints(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        UnixSocketFiles.EnsureDirectories(builder.Configuration);
+        builder.Services.AddHostedService<UnixSocketFiles>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Configure(context.Configuration.GetSection("Kestrel"), reloadOnChange: false)
                 .Endpoint(HealthEndpointName, endpoint => endpoint.ListenOptions.Use(next => connection =>

@@ -281,4 +281,10 @@ internal static partial class SidecarLog
         Message = "Change stream {Namespace}: {Reason}; "
             + "the whole namespace is invalidated and the watch starts afresh")]
     public static partial void WatcherStartsAfresh(ILogger logger, string @namespace, string reason);
+
+    [LoggerMessage(
+        EventId = 54,
+        Level = LogLevel.Information,
+        Message = "Listening on Unix socket {Path} (mode 0660: the sidecar's user and group may connect)")]
+    public static partial void UnixSocketListening(ILogger logger, string path);
 }

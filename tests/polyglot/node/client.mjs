@@ -7,6 +7,9 @@
 //
 //   node client.mjs --serving 127.0.0.1:50051 --unavailable 127.0.0.1:50052 [--token T] [--protos DIR]
 //
+// An address is host:port, or unix:/path/to/grpc.sock for a sidecar on a Unix domain socket (the
+// tests run the serving sidecar on one).
+//
 // Each option falls back to an environment variable (CACHESIDECAR_SERVING,
 // CACHESIDECAR_UNAVAILABLE, CACHESIDECAR_TOKEN, CACHESIDECAR_PROTOS); the token is better passed
 // in the environment, where other users of the machine cannot read it from the process list.
@@ -30,7 +33,8 @@ const { values: args } = parseArgs({
   },
 });
 if (!args.serving || !args.unavailable || !args.token) {
-  console.error('usage: node client.mjs --serving HOST:PORT --unavailable HOST:PORT --token TOKEN (or CACHESIDECAR_* variables)');
+  console.error('usage: node client.mjs --serving ADDRESS --unavailable ADDRESS --token TOKEN (or CACHESIDECAR_* variables);'
+    + ' ADDRESS is HOST:PORT or unix:/path/to.sock');
   process.exit(2);
 }
 

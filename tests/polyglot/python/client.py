@@ -17,6 +17,8 @@ google.api modules that cache_pb2 imports; the well-known types, such as Duratio
 It checks every RPC and every error status of the contract against two running sidecars:
   --serving      a sidecar with a reachable Redis and store, and a bearer token configured
   --unavailable  a sidecar whose Redis and store are both unreachable (same token)
+An address is host:port, or unix:/path/to/grpc.sock for a sidecar on a Unix domain socket (the tests run
+the serving sidecar on one).
 Each option falls back to an environment variable (CACHESIDECAR_SERVING, CACHESIDECAR_UNAVAILABLE,
 CACHESIDECAR_TOKEN); the token is better passed in the environment, out of the process list.
 It assumes the sidecars run the default namespaces of src/Sidecar/appsettings.json.

@@ -148,8 +148,11 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
         private readonly SidecarProcess _serving;
         private readonly SidecarProcess _unavailable;
 
-        private Sidecars(MongoTestTarget store, SidecarProcess serving, SidecarProcess unavailable, string token)
+        private readonly DirectoryInfo _sockets;
+
+        private Sidecars(MongoTestTarget store, SidecarProcess serving, SidecarProcess unavailable, string token, DirectoryInfo sockets)
         {
+            _sockets = sockets;
             _store = store;
             _serving = serving;
             _unavailable = unavailable;
@@ -158,8 +161,13 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
 
         public string Token { get; }
 
-        /// <summary>host:port of the sidecar with a reachable Redis and store.</summary>
-        public string Serving => _serving.Address.Authority;
+        /// <summary>
+        /// The sidecar with a reachable Redis and store, on its Unix domain socket (<c>unix:/path</c>, as gRPC
+        /// clients in every language spell it), so each client proves it can use one (DESIGN §12).
+        /// </summary>
+        public string Serving => $"unix:{SocketPath(_sockets)}";
+
+        private static string SocketPath(DirectoryInfo sockets) => Path.Combine(sockets.FullName, "grpc.sock");
 
         /// <summary>host:port of the sidecar whose Redis and store are both unreachable.</summary>
         public string Unavailable => _unavailable.Address.Authority;
@@ -168,8 +176,11 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
         {
             var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             var store = await MongoTestEndpoint.AcquireWireServerAsync();
+            var sockets = Directory.CreateTempSubdirectory("cs-poly-");
             var serving = TestSidecar.Start(new Dictionary<string, string?>
             {
+                ["Kestrel__Endpoints__GrpcUnix__Url"] = $"http://unix:{SocketPath(sockets)}",
+                ["Kestrel__Endpoints__GrpcUnix__Protocols"] = "Http2",
                 ["Sidecar__Redis__Configuration"] = redisConfiguration,
                 // Its own key space on the shared Redis: the clients invalidate whole namespaces,
                 // which must not touch the keys of tests running in parallel.
@@ -188,7 +199,7 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
                 ["Sidecar__Mongo__ServerSelectionTimeout"] = "00:00:02",
                 ["Sidecar__Auth__Token"] = token,
             });
-            var sidecars = new Sidecars(store, serving, unavailable, token);
+            var sidecars = new Sidecars(store, serving, unavailable, token, sockets);
             try
             {
                 // The unavailable one never reports SERVING: that it answers health at all is enough.
@@ -207,6 +218,7 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
             await _serving.DisposeAsync();
             await _unavailable.DisposeAsync();
             await _store.DisposeAsync();
+            _sockets.Delete(recursive: true);
         }
 
         /// <summary>A loopback port nobody listens on (bound once by us, then released).</summary>

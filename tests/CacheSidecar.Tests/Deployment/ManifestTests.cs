@@ -147,6 +147,12 @@ public sealed class ManifestTests(DeploymentFilesFixture fixture) : IClassFixtur
             Pod(f)["containers"]!.AsArray().Add(sidecar);
         }, "is a regular container"),
         ["the health endpoint on loopback"] = (f => Env(f, ManifestChecks.HealthUrl)["value"] = "http://127.0.0.1:8081", "the kubelet probes the pod IP"),
+        ["the application dialling another socket"] = (f => AppEnv(f, ManifestChecks.AppAddressVariable)["value"] = "unix:/var/run/other/grpc.sock",
+            "but the sidecar's gRPC socket is unix:/var/run/cachesidecar/grpc.sock"),
+        ["the socket directory not shared with the application"] = (f => App(f)["volumeMounts"]!.AsArray().Remove(
+            App(f)["volumeMounts"]!.AsArray().OfType<JsonObject>().Single(m => (string?)m["mountPath"] == "/var/run/cachesidecar")),
+            "The application does not mount volume cachesidecar-sockets"),
+        ["no fsGroup for the sockets"] = (f => Pod(f)["securityContext"]!.AsObject().Remove("fsGroup"), "sets no securityContext.fsGroup"),
         ["the gRPC API on all interfaces"] = (f => Env(f, ManifestChecks.GrpcUrl)["value"] = "http://0.0.0.0:50051", "bind it to 127.0.0.1"),
         ["the readiness probe on another port"] = (f => Sidecar(f)["readinessProbe"]!["httpGet"]!["port"] = 9090, "readinessProbe probes port 9090"),
         ["the readiness probe on an undeclared port name"] = (f => Sidecar(f)["readinessProbe"]!["httpGet"]!["port"] = "health", "(= undeclared)"),
@@ -241,6 +247,12 @@ public sealed class ManifestTests(DeploymentFilesFixture fixture) : IClassFixtur
 
     private static JsonObject Sidecar(DeploymentFiles f) =>
         Pod(f)["initContainers"]!.AsArray().OfType<JsonObject>().Single(c => (string?)c["name"] == "cachesidecar");
+
+    private static JsonObject App(DeploymentFiles f) =>
+        Pod(f)["containers"]!.AsArray().OfType<JsonObject>().Single(c => (string?)c["name"] == "app");
+
+    private static JsonObject AppEnv(DeploymentFiles f, string name) =>
+        App(f)["env"]!.AsArray().OfType<JsonObject>().Single(e => (string?)e["name"] == name);
 
     private static JsonObject Env(DeploymentFiles f, string name) =>
         Sidecar(f)["env"]!.AsArray().OfType<JsonObject>().Single(e => (string?)e["name"] == name);

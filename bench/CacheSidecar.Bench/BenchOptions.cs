@@ -10,6 +10,7 @@ internal enum BenchCommand
     Alloc,
     ChangeStream,
     Api,
+    Uds,
 }
 
 /// <summary>Whether the fastpath L1 near-cache row runs.</summary>
@@ -43,6 +44,12 @@ internal sealed record BenchOptions
     /// <summary>api: runs of each scenario; the report shows their median and range.</summary>
     public const int ApiRepetitions = 3;
 
+    /// <summary>uds: per closed-loop run; 4 closed-loop and 2 open-loop rows run 3 times each plus a warm-up pass.</summary>
+    public const int DefaultUdsDurationSeconds = 5;
+
+    /// <summary>uds: runs of each row (TCP and Unix socket alike); the report shows their median and range.</summary>
+    public const int UdsRepetitions = 3;
+
     /// <summary>changestream: with fewer keys the pool of sampled keys (a tenth) is too small to rotate.</summary>
     public const int MinimumKeys = 20;
 
@@ -60,6 +67,7 @@ internal sealed record BenchOptions
           alloc       [--quick]
           changestream [--duration <s>=10] [--keys <n>=1000]
           api         [--duration <s>=5] [--concurrency <n>=32]
+          uds         [--duration <s>=5] [--concurrency <n>=32] [--rate-duration <s>=20]
 
         See bench/README.md.
         """;
@@ -75,7 +83,7 @@ internal sealed record BenchOptions
     /// <summary>writebehind: documents queued per flusher batch size (a tenth of it for batch size 1).</summary>
     public int Docs { get; init; } = DefaultDocs;
 
-    /// <summary>fastpath: measured seconds of each 1,000 req/s open-loop run (Dapr's method).</summary>
+    /// <summary>fastpath, uds: measured seconds of each 1,000 req/s open-loop run (Dapr's method).</summary>
     public int RateDurationSeconds { get; init; } = DefaultRateSeconds;
 
     /// <summary>fastpath: measured seconds of each step of the latency-vs-load sweep.</summary>
@@ -119,6 +127,7 @@ internal sealed record BenchOptions
             && RateDurationSeconds >= DefaultRateSeconds && SweepDurationSeconds >= DefaultSweepSeconds && Starts >= DefaultStarts,
         BenchCommand.ChangeStream => DurationSeconds >= DefaultDurationSeconds && Keys >= DefaultKeys,
         BenchCommand.Api => DurationSeconds >= DefaultApiDurationSeconds && Concurrency == DefaultConcurrency,
+        BenchCommand.Uds => DurationSeconds >= DefaultUdsDurationSeconds && Concurrency == DefaultConcurrency && RateDurationSeconds >= DefaultRateSeconds,
         _ => !Quick,
     };
 
@@ -135,12 +144,17 @@ internal sealed record BenchOptions
                 "alloc" => BenchCommand.Alloc,
                 "changestream" => BenchCommand.ChangeStream,
                 "api" => BenchCommand.Api,
+                "uds" => BenchCommand.Uds,
                 _ => throw new ArgumentException($"Unknown bench command '{command}'."),
             },
         };
         if (options.Command == BenchCommand.Api)
         {
             options = options with { DurationSeconds = DefaultApiDurationSeconds };
+        }
+        else if (options.Command == BenchCommand.Uds)
+        {
+            options = options with { DurationSeconds = DefaultUdsDurationSeconds };
         }
 
         for (var i = 1; i < args.Count; i++)
@@ -160,11 +174,11 @@ internal sealed record BenchOptions
             var value = args[++i];
             options = (options.Command, name) switch
             {
-                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream or BenchCommand.Api, "--duration") =>
+                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream or BenchCommand.Api or BenchCommand.Uds, "--duration") =>
                     options with { DurationSeconds = PositiveInt(name, value) },
-                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.Api, "--concurrency") => options with { Concurrency = PositiveInt(name, value) },
+                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.Api or BenchCommand.Uds, "--concurrency") => options with { Concurrency = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind, "--docs") => options with { Docs = PositiveInt(name, value) },
-                (BenchCommand.FastPath, "--rate-duration") => options with { RateDurationSeconds = PositiveInt(name, value) },
+                (BenchCommand.FastPath or BenchCommand.Uds, "--rate-duration") => options with { RateDurationSeconds = PositiveInt(name, value) },
                 (BenchCommand.FastPath, "--sweep-duration") => options with { SweepDurationSeconds = PositiveInt(name, value) },
                 (BenchCommand.FastPath, "--sweep-rates") => options with { SweepRates = Rates(name, value) },
                 (BenchCommand.FastPath, "--hot-keys") => options with { HotKeys = PositiveInt(name, value) },

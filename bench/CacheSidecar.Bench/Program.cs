@@ -4,6 +4,7 @@ using CacheSidecar.Bench.Alloc;
 using CacheSidecar.Bench.Api;
 using CacheSidecar.Bench.ChangeStream;
 using CacheSidecar.Bench.FastPath;
+using CacheSidecar.Bench.Uds;
 using CacheSidecar.Bench.WriteBehind;
 
 // Entry point: parses the command, turns Ctrl+C / SIGTERM into cancellation so every child process
@@ -51,6 +52,7 @@ try
         BenchCommand.Alloc => await AllocCommand.RunAsync(options, stopping.Token),
         BenchCommand.ChangeStream => await ChangeStreamCommand.RunAsync(options, stopping.Token),
         BenchCommand.Api => await ApiCommand.RunAsync(options, stopping.Token),
+        BenchCommand.Uds => await UdsCommand.RunAsync(options, stopping.Token),
         _ => await WriteBehindCommand.RunAsync(options, stopping.Token),
     };
 }

@@ -120,6 +120,17 @@ internal static class BenchNamespaces
         return environment;
     }
 
+    /// <summary>
+    /// uds: a second gRPC endpoint on a Unix domain socket, beside the launcher's TCP one (which health
+    /// probes and the TCP rows keep using), configured as an operator would: a named Kestrel endpoint.
+    /// </summary>
+    public static Dictionary<string, string> WithGrpcUnixSocket(this Dictionary<string, string> environment, string socketPath)
+    {
+        environment["Kestrel__Endpoints__GrpcUnix__Url"] = $"http://unix:{socketPath}";
+        environment["Kestrel__Endpoints__GrpcUnix__Protocols"] = "Http2";
+        return environment;
+    }
+
     /// <summary>The start-up refusal of a build whose configuration has no <c>NearCache</c> section (strict binding).</summary>
     public static bool IsNearCacheUnavailable(SidecarExitedException ex) =>
         ex.Output.Contains("refused to start", StringComparison.Ordinal) && ex.Output.Contains("NearCache", StringComparison.Ordinal);

@@ -128,7 +128,7 @@ internal sealed class WriteBehindStrategy(
         {
             result = await log.EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
             for (var reads = 0;
-                 result.Status is EnqueueStatus.NeedStoreVersion or EnqueueStatus.StaleStoreHint
+                 (result.Status is EnqueueStatus.NeedStoreVersion or EnqueueStatus.StaleStoreHint)
                  && reads < MaxStoreReads;
                  reads++)
             {

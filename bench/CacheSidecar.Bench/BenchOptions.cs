@@ -11,6 +11,7 @@ internal enum BenchCommand
     ChangeStream,
     Api,
     Uds,
+    Footprint,
 }
 
 /// <summary>Whether the fastpath L1 near-cache row runs.</summary>
@@ -37,6 +38,9 @@ internal sealed record BenchOptions
     public const int DefaultHotKeys = 100;
     public const int DefaultStarts = 5;
     public const int DefaultKeys = 1_000;
+
+    /// <summary>footprint: fresh starts per lever; the report gives their median.</summary>
+    public const int DefaultFootprintStarts = 3;
 
     /// <summary>api: shorter per scenario than the other commands, as it runs 8 scenarios 3 times each.</summary>
     public const int DefaultApiDurationSeconds = 5;
@@ -68,6 +72,10 @@ internal sealed record BenchOptions
           changestream [--duration <s>=10] [--keys <n>=1000]
           api         [--duration <s>=5] [--concurrency <n>=32]
           uds         [--duration <s>=5] [--concurrency <n>=32] [--rate-duration <s>=20]
+          footprint   [--duration <s>=10] [--starts <n>=3] [--levers <lever,lever,...>]
+                      levers: baseline servergc datas concurrent conserve hardlimit gen0 nopgo
+                      notiered r2r-ignored nor2r composite trim aot (the default set), and
+                      selfcontained trim-reflection aot-reflection (only when named)
 
         See bench/README.md.
         """;
@@ -95,7 +103,7 @@ internal sealed record BenchOptions
     /// <summary>fastpath: keys the L1 near-cache row cycles over.</summary>
     public int HotKeys { get; init; } = DefaultHotKeys;
 
-    /// <summary>fastpath: fresh sidecar starts timed for start-to-ready.</summary>
+    /// <summary>fastpath, footprint: fresh sidecar starts timed for start-to-ready.</summary>
     public int Starts { get; init; } = DefaultStarts;
 
     /// <summary>fastpath: the L1 near-cache row.</summary>
@@ -103,6 +111,9 @@ internal sealed record BenchOptions
 
     /// <summary>changestream: documents Put through the sidecar, cached, then updated by the external writer.</summary>
     public int Keys { get; init; } = DefaultKeys;
+
+    /// <summary>footprint: the levers named by <c>--levers</c>; null for the default set.</summary>
+    public IReadOnlyList<string>? FootprintLevers { get; init; }
 
     /// <summary>alloc: BenchmarkDotNet's short job (fewer iterations) instead of the default one.</summary>
     public bool Quick { get; init; }
@@ -128,6 +139,7 @@ internal sealed record BenchOptions
         BenchCommand.ChangeStream => DurationSeconds >= DefaultDurationSeconds && Keys >= DefaultKeys,
         BenchCommand.Api => DurationSeconds >= DefaultApiDurationSeconds && Concurrency == DefaultConcurrency,
         BenchCommand.Uds => DurationSeconds >= DefaultUdsDurationSeconds && Concurrency == DefaultConcurrency && RateDurationSeconds >= DefaultRateSeconds,
+        BenchCommand.Footprint => DurationSeconds >= DefaultDurationSeconds && Starts >= DefaultFootprintStarts && FootprintLevers is null,
         _ => !Quick,
     };
 
@@ -145,6 +157,7 @@ internal sealed record BenchOptions
                 "changestream" => BenchCommand.ChangeStream,
                 "api" => BenchCommand.Api,
                 "uds" => BenchCommand.Uds,
+                "footprint" => BenchCommand.Footprint,
                 _ => throw new ArgumentException($"Unknown bench command '{command}'."),
             },
         };
@@ -155,6 +168,10 @@ internal sealed record BenchOptions
         else if (options.Command == BenchCommand.Uds)
         {
             options = options with { DurationSeconds = DefaultUdsDurationSeconds };
+        }
+        else if (options.Command == BenchCommand.Footprint)
+        {
+            options = options with { Starts = DefaultFootprintStarts };
         }
 
         for (var i = 1; i < args.Count; i++)
@@ -174,7 +191,7 @@ internal sealed record BenchOptions
             var value = args[++i];
             options = (options.Command, name) switch
             {
-                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream or BenchCommand.Api or BenchCommand.Uds, "--duration") =>
+                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream or BenchCommand.Api or BenchCommand.Uds or BenchCommand.Footprint, "--duration") =>
                     options with { DurationSeconds = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.Api or BenchCommand.Uds, "--concurrency") => options with { Concurrency = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind, "--docs") => options with { Docs = PositiveInt(name, value) },
@@ -182,7 +199,8 @@ internal sealed record BenchOptions
                 (BenchCommand.FastPath, "--sweep-duration") => options with { SweepDurationSeconds = PositiveInt(name, value) },
                 (BenchCommand.FastPath, "--sweep-rates") => options with { SweepRates = Rates(name, value) },
                 (BenchCommand.FastPath, "--hot-keys") => options with { HotKeys = PositiveInt(name, value) },
-                (BenchCommand.FastPath, "--starts") => options with { Starts = PositiveInt(name, value) },
+                (BenchCommand.FastPath or BenchCommand.Footprint, "--starts") => options with { Starts = PositiveInt(name, value) },
+                (BenchCommand.Footprint, "--levers") => options with { FootprintLevers = Names(name, value) },
                 (BenchCommand.FastPath, "--l1") => options with { NearCache = Mode(name, value) },
                 (BenchCommand.ChangeStream, "--keys") => options with { Keys = AtLeast(name, value, MinimumKeys) },
                 _ => throw new ArgumentException($"Unknown option '{name}' for {command}."),
@@ -202,6 +220,21 @@ internal sealed record BenchOptions
 
         rates.Sort();
         return rates.Distinct().ToArray();
+    }
+
+    /// <summary>A comma-separated list of footprint levers, each once, every one of them known.</summary>
+    private static string[] Names(string name, string text)
+    {
+        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToArray();
+        if (names.Length == 0)
+        {
+            throw new ArgumentException($"{name} needs at least one lever.");
+        }
+
+        var unknown = names.Except(Footprint.FootprintLevers.Keys, StringComparer.Ordinal).ToList();
+        return unknown.Count == 0
+            ? names
+            : throw new ArgumentException($"{name}: unknown lever(s) {string.Join(", ", unknown)}; known: {string.Join(", ", Footprint.FootprintLevers.Keys)}.");
     }
 
     private static NearCacheMode Mode(string name, string text) => text switch

@@ -4,6 +4,7 @@ using CacheSidecar.Bench.Alloc;
 using CacheSidecar.Bench.Api;
 using CacheSidecar.Bench.ChangeStream;
 using CacheSidecar.Bench.FastPath;
+using CacheSidecar.Bench.Footprint;
 using CacheSidecar.Bench.Uds;
 using CacheSidecar.Bench.WriteBehind;
 
@@ -53,6 +54,7 @@ try
         BenchCommand.ChangeStream => await ChangeStreamCommand.RunAsync(options, stopping.Token),
         BenchCommand.Api => await ApiCommand.RunAsync(options, stopping.Token),
         BenchCommand.Uds => await UdsCommand.RunAsync(options, stopping.Token),
+        BenchCommand.Footprint => await FootprintCommand.RunAsync(options, stopping.Token),
         _ => await WriteBehindCommand.RunAsync(options, stopping.Token),
     };
 }

@@ -32,11 +32,8 @@ internal static class IncrementScript
             contentType = cur[5]
           end
         end
-        local sum, why = addTo(KEYS[4], digits, delta)
-        if not sum then
-          if why == 'range' then return {-1} end
-          return {-2}
-        end
+        local sum, refusal = addTo(KEYS[4], digits, delta, -1, -2)
+        if not sum then return {refusal} end
         local vs = string.format('%.0f', math.max(tonumber(now), curv + 1))
         redis.call('DEL', KEYS[2])
         redis.call('DEL', KEYS[1])

@@ -12,8 +12,9 @@ internal static class CounterLua
 {
     /// <summary>
     /// Defines <c>counterOf(data, contentType)</c> (the integer's digits, or nil when the value is not a
-    /// counter) and <c>addTo(scratch, digits, delta)</c> (the sum as a string; nil, 'range' when the value
-    /// is beyond int64; nil, 'overflow' when the sum would be).
+    /// counter) and <c>addTo(scratch, digits, delta, notCounter, overflow)</c> (the sum as a string; else nil
+    /// and the step's refusal: <c>notCounter</c> when the value is beyond int64, <c>overflow</c> when the sum
+    /// would be).
     /// </summary>
     public const string Functions = """
         local function counterOf(data, contentType)
@@ -25,16 +26,16 @@ internal static class CounterLua
           if digits == '-0' then return '0' end
           return digits
         end
-        local function addTo(scratch, digits, delta)
+        local function addTo(scratch, digits, delta, notCounter, overflow)
           if #digits < 16 and #delta < 16 then
             -- Both below 10^15 in magnitude, so both and their sum are exact in a double: no extra commands.
             return string.format('%.0f', tonumber(digits) + tonumber(delta))
           end
           redis.call('SET', scratch, digits)
           local fits = redis.pcall('INCRBY', scratch, 0)
-          if type(fits) == 'table' and fits.err then redis.call('DEL', scratch) return nil, 'range' end
+          if type(fits) == 'table' and fits.err then redis.call('DEL', scratch) return nil, notCounter end
           local sum = redis.pcall('INCRBY', scratch, delta)
-          if type(sum) == 'table' and sum.err then redis.call('DEL', scratch) return nil, 'overflow' end
+          if type(sum) == 'table' and sum.err then redis.call('DEL', scratch) return nil, overflow end
           sum = redis.call('GET', scratch)
           redis.call('DEL', scratch)
           return sum

@@ -85,12 +85,7 @@ internal sealed partial class SqliteRecordStore
     {
         await using var write = connection.CreateCommand();
         write.Transaction = transaction;
-        write.CommandText = $"""
-            INSERT INTO {Table(ns)} (id, version, content_type, value, tags)
-            VALUES ($id, $version, $contentType, $value, $tags)
-            ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = excluded.content_type,
-                value = excluded.value, tags = excluded.tags, deleted = 0, purge_at = NULL
-            """;
+        write.CommandText = Upsert(ns);
         write.Parameters.AddWithValue("$id", key);
         write.Parameters.AddWithValue("$version", record.Version);
         write.Parameters.AddWithValue("$contentType", record.ContentType);

@@ -90,13 +90,7 @@ internal sealed partial class SqliteRecordStore : IRecordStore
     {
         var changed = await ExecuteAsync(
             ns,
-            $"""
-            INSERT INTO {Table(ns)} (id, version, content_type, value, tags)
-            VALUES ($id, $version, $contentType, $value, $tags)
-            ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = excluded.content_type,
-                value = excluded.value, tags = excluded.tags, deleted = 0, purge_at = NULL
-            WHERE excluded.version > {Table(ns)}.version
-            """,
+            Upsert(ns) + $" WHERE excluded.version > {Table(ns)}.version",
             key,
             record,
             expectedVersion: null,
@@ -319,6 +313,13 @@ internal sealed partial class SqliteRecordStore : IRecordStore
         alter.CommandText = alterSql;
         await alter.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Writes a live row over whatever the key holds; a caller may append a WHERE guard.</summary>
+    private static string Upsert(NamespacePolicy ns) =>
+        $"INSERT INTO {Table(ns)} (id, version, content_type, value, tags) "
+        + "VALUES ($id, $version, $contentType, $value, $tags) "
+        + "ON CONFLICT(id) DO UPDATE SET version = excluded.version, content_type = excluded.content_type, "
+        + "value = excluded.value, tags = excluded.tags, deleted = 0, purge_at = NULL";
 
     /// <summary>The tags as the column holds them: '\n'-joined, NULL when untagged.</summary>
     private static object TagsColumn(StoredRecord record) =>

@@ -49,26 +49,9 @@ internal static class EnqueueIncrementScript
           if not digits then return {-1} end
           contentType = liveType
         end
-        local sum, why = addTo(KEYS[6], digits, delta)
-        if not sum then
-          if why == 'range' then return {-1} end
-          return {-5}
-        end
-        local t = redis.call('TIME')
-        local v = tonumber(t[1]) * 1000000 + tonumber(t[2])
-        if curv >= v then v = curv + 1 end
-        if e[1] and tonumber(e[1]) >= v then v = tonumber(e[1]) + 1 end
-        local vs = string.format('%.0f', v)
-        redis.call('HSET', KEYS[4], '{{PendingHash.Version}}', vs, '{{PendingHash.ContentType}}', contentType,
-          '{{PendingHash.Data}}', sum, '{{PendingHash.Tombstone}}', '0', '{{PendingHash.Tags}}', '')
-        if tonumber(entryTtl) > 0 then
-          redis.call('DEL', KEYS[2])
-          {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "sum", "'0'", "''")}}
-          redis.call('PEXPIRE', KEYS[1], entryTtl)
-        else
-          redis.call('DEL', KEYS[1], KEYS[2])
-        end
-        redis.call('XADD', KEYS[5], '*', '{{LogEntryFields.Key}}', key, '{{LogEntryFields.Version}}', vs)
+        local sum, refusal = addTo(KEYS[6], digits, delta, -1, -5)
+        if not sum then return {refusal} end
+        {{PendingWriteLua.Record("contentType", "sum", "'0'", "''", "''", "curv", "e[1]")}}
         return {1, vs, sum}
         """;
 

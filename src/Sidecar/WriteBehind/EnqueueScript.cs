@@ -51,24 +51,8 @@ internal static class EnqueueScript
           if not known then return {-3} end
           if live then return {-1} end
         end
-        local t = redis.call('TIME')
-        local v = tonumber(t[1]) * 1000000 + tonumber(t[2])
-        if curv >= v then v = curv + 1 end
-        if e[1] and tonumber(e[1]) >= v then v = tonumber(e[1]) + 1 end
-        if storeHint ~= '' and tonumber(storeHint) >= v then v = tonumber(storeHint) + 1 end
-        local vs = string.format('%.0f', v)
-        redis.call('HSET', KEYS[4], '{{PendingHash.Version}}', vs, '{{PendingHash.ContentType}}', contentType,
-          '{{PendingHash.Data}}', data, '{{PendingHash.Tombstone}}', tombstone, '{{PendingHash.Tags}}', tags)
-        if tonumber(entryTtl) > 0 then
-          -- HSET sets every field an entry has, so no DEL first; the lease dies with the write.
-          redis.call('DEL', KEYS[2])
-          {{EntryHash.Write("KEYS[1]", "vs", "g", "expiresAt", "contentType", "data", "tombstone",
-            "tagGenerations")}}
-          redis.call('PEXPIRE', KEYS[1], entryTtl)
-        else
-          redis.call('DEL', KEYS[1], KEYS[2])
-        end
-        redis.call('XADD', KEYS[5], '*', '{{LogEntryFields.Key}}', key, '{{LogEntryFields.Version}}', vs)
+        {{PendingWriteLua.Record("contentType", "data", "tombstone", "tagGenerations", "tags", "curv", "e[1]",
+            "storeHint")}}
         local existed = -1
         if known then existed = live and 1 or 0 end
         return {1, vs, existed}

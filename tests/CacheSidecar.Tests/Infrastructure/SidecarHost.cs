@@ -33,6 +33,9 @@ internal sealed class SidecarHost : WebApplicationFactory<Program>
     /// <summary>This host's Redis key prefix (unique per host unless a test shares one).</summary>
     public string KeyPrefix => _settings["Sidecar:Redis:KeyPrefix"]!;
 
+    /// <summary>True on the embedded tier (no Redis): write-behind then runs as write-through.</summary>
+    public bool IsEmbedded => string.IsNullOrEmpty(_settings["Sidecar:Redis:Configuration"]);
+
     /// <summary>The address a real socket reaches the sidecar on (Kestrel mode only).</summary>
     public Uri? KestrelAddress { get; private set; }
 

@@ -21,6 +21,16 @@ internal static class StoreProbe
     /// Waits (bounded, advancing the host's fake clock so its write-behind flushers run) until the store's
     /// record of <paramref name="key"/> satisfies <paramref name="condition"/>.
     /// </summary>
+    /// <summary>
+    /// Write-behind on Redis: waits until the store's record of <paramref name="key"/> is flushed (exists, or
+    /// satisfies <paramref name="flushed"/>). Other strategies, and the embedded tier, write the store at once.
+    /// </summary>
+    public static Task FlushedAsync(SidecarHost host, string ns, string key, Func<StoredRecord?, bool>? flushed = null,
+        string what = "is flushed") =>
+        ns != TestNamespaces.Wb || host.IsEmbedded
+            ? Task.CompletedTask
+            : UntilStoredAsync(host, ns, key, flushed ?? (stored => stored is not null), what);
+
     public static Task UntilStoredAsync(SidecarHost host, string ns, string key, Func<StoredRecord?, bool> condition,
         string what) =>
         WriteBehindProbe.WaitUntilAsync(

@@ -14,11 +14,9 @@ namespace CacheSidecar.Tests.Strategies;
 public abstract class CreateIfAbsentTests : IAsyncDisposable
 {
     private readonly SidecarHost _host;
-    private readonly bool _embedded;
 
     protected CreateIfAbsentTests(string redis, MongoFixture mongo)
     {
-        _embedded = redis is null;
         _host = SidecarHost.Start(redis, mongo.ConnectionString);
     }
 
@@ -179,11 +177,7 @@ public abstract class CreateIfAbsentTests : IAsyncDisposable
             IfNoneMatch = "*",
         });
 
-    /// <summary>Write-behind on Redis: waits (advancing the fake clock) until the store has the key.</summary>
-    private Task FlushAsync(string ns, string key) =>
-        ns != Wb || _embedded
-            ? Task.CompletedTask
-            : StoreProbe.UntilStoredAsync(_host, ns, key, stored => stored is not null, "is flushed");
+    private Task FlushAsync(string ns, string key) => StoreProbe.FlushedAsync(_host, ns, key);
 }
 
 public sealed class CreateIfAbsentOnSingleRedisTests(RedisSingleFixture redis, MongoFixture mongo) : CreateIfAbsentTests(redis.Configuration, mongo);

@@ -14,11 +14,9 @@ namespace CacheSidecar.Tests.Strategies;
 public abstract class IncrementTests : IAsyncDisposable
 {
     private readonly SidecarHost _host;
-    private readonly bool _embedded;
 
     protected IncrementTests(string redis, MongoFixture mongo)
     {
-        _embedded = redis is null;
         _host = SidecarHost.Start(redis, mongo.ConnectionString);
     }
 
@@ -40,7 +38,7 @@ public abstract class IncrementTests : IAsyncDisposable
 
         Assert.Equal((5, -2, -2), (first.Value, second.Value, read.Value));
         Assert.NotEqual(first.Etag, second.Etag);
-        if (ns != PureCache && !(ns == Wb && !_embedded))
+        if (ns != PureCache && !(ns == Wb && !_host.IsEmbedded))
         {
             // Synchronous strategies: in the store by the time the call returns.
             Assert.Equal("-2", (await StoreProbe.LoadAsync(_host, ns, key))!.Value.ToArray().AsUtf8());
@@ -169,7 +167,7 @@ public abstract class IncrementTests : IAsyncDisposable
         var result = await IncrementAsync(Wb, key, 5);
 
         Assert.Equal(15, result.Value);
-        Assert.Equal(_embedded, result.Persisted);
+        Assert.Equal(_host.IsEmbedded, result.Persisted);
         await FlushAsync(Wb, key, "15");
         Assert.Equal("15", (await StoreProbe.LoadAsync(_host, Wb, key))!.Value.ToArray().AsUtf8());
     }
@@ -225,12 +223,8 @@ public abstract class IncrementTests : IAsyncDisposable
     private async Task<IncrementResponse> IncrementAsync(string ns, string key, long delta) =>
         await _host.Client.IncrementAsync(new IncrementRequest { Namespace = ns, Key = key, Delta = delta });
 
-    /// <summary>Write-behind on Redis: waits (advancing the fake clock) until the store holds <paramref name="expected"/>.</summary>
-    private Task FlushAsync(string ns, string key, string expected) =>
-        ns != Wb || _embedded
-            ? Task.CompletedTask
-            : StoreProbe.UntilStoredAsync(
-                _host, ns, key, stored => stored?.Value.ToArray().AsUtf8() == expected, $"is flushed as {expected}");
+    private Task FlushAsync(string ns, string key, string expected) => StoreProbe.FlushedAsync(
+        _host, ns, key, stored => stored?.Value.ToArray().AsUtf8() == expected, $"is flushed as {expected}");
 }
 
 public sealed class IncrementOnSingleRedisTests(RedisSingleFixture redis, MongoFixture mongo) : IncrementTests(redis.Configuration, mongo);

@@ -16,12 +16,10 @@ public abstract class TagTests : IAsyncDisposable
 {
     private readonly SidecarHost _host;
     private readonly string? _redis;
-    private readonly bool _embedded;
 
     protected TagTests(string redis, MongoFixture mongo)
     {
         _redis = redis;
-        _embedded = redis is null;
         Mongo = mongo;
         _host = SidecarHost.Start(redis, mongo.ConnectionString);
     }
@@ -153,7 +151,7 @@ public abstract class TagTests : IAsyncDisposable
     [Fact]
     public async Task Another_instance_sharing_the_cache_stops_serving_the_tagged_value_too()
     {
-        if (_embedded)
+        if (_host.IsEmbedded)
         {
             return; // the embedded tier is one process's memory: there is no other instance
         }
@@ -265,11 +263,7 @@ public abstract class TagTests : IAsyncDisposable
         Assert.Fail($"'{key}' is not served from the cache of '{ns}'.");
     }
 
-    /// <summary>Write-behind on Redis: waits (advancing the fake clock) until the store has the key.</summary>
-    private Task FlushAsync(string ns, string key) =>
-        ns != Wb || _embedded
-            ? Task.CompletedTask
-            : StoreProbe.UntilStoredAsync(_host, ns, key, stored => stored is not null, "is flushed");
+    private Task FlushAsync(string ns, string key) => StoreProbe.FlushedAsync(_host, ns, key);
 }
 
 public sealed class TagOnSingleRedisTests(RedisSingleFixture redis, MongoFixture mongo) : TagTests(redis.Configuration, mongo);

@@ -14,34 +14,13 @@ internal static class ApiCommand
     /// <summary>Exit code when the report was written but something could not be measured or had errors.</summary>
     public const int Incomplete = WriteBehindCommand.Incomplete;
 
-    public static async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
-    {
-        var machine = MachineInfo.Capture(RepositoryPaths.Root, RepositoryPaths.BuildConfiguration);
-        Console.WriteLine($"api: {options.DurationSeconds} s per scenario, {BenchOptions.ApiRepetitions} repetitions, {options.Concurrency} callers; sidecar {RepositoryPaths.SidecarAssembly}");
-        if (!options.IsStandardRun)
-        {
-            Console.WriteLine("(short run: parameters below the defaults; the report marks it as indicative)");
-        }
-
-        await using var servers = await BackingServers.StartAsync(cancellationToken);
-        Console.WriteLine($"redis-server {servers.RedisVersion} on {servers.RedisEndPoint}; MongoDB wire test server {servers.MongoConnectionString}");
-
-        var results = await ApiBenchmark.RunAsync(servers, options, cancellationToken);
-
-        var report = ApiReport.Render(options, machine, servers.RedisVersion, MachineInfo.LoadAverage(), results);
-        Console.WriteLine();
-        Console.WriteLine(ApiReport.Heading);
-        Console.WriteLine();
-        Console.WriteLine(report);
-
-        BenchmarksDocument.ReplaceSection(RepositoryPaths.BenchmarksDocument, ApiReport.Heading, report);
-        Console.WriteLine($"Wrote the '{ApiReport.Heading}' section of {RepositoryPaths.BenchmarksDocument}.");
-
-        if (!results.Complete)
-        {
-            await Console.Error.WriteLineAsync("Incomplete: some rows are missing, had errors or left a backlog (see the report).");
-        }
-
-        return results.Complete ? 0 : Incomplete;
-    }
+    public static Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken) =>
+        SectionCommand.RunAsync(
+            options,
+            $"api: {options.DurationSeconds} s per scenario, {BenchOptions.ApiRepetitions} repetitions, {options.Concurrency} callers; sidecar {RepositoryPaths.SidecarAssembly}",
+            ApiReport.Heading,
+            servers => ApiBenchmark.RunAsync(servers, options, cancellationToken),
+            (machine, redisVersion, loadAverage, results) => ApiReport.Render(options, machine, redisVersion, loadAverage, results),
+            results => results.Complete ? [] : ["some rows are missing, had errors or left a backlog (see the report)."],
+            cancellationToken);
 }

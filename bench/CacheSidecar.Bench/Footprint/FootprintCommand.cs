@@ -22,33 +22,15 @@ internal static class FootprintCommand
         }
 
         var levers = options.FootprintLevers is { } keys ? FootprintLevers.Select(keys) : FootprintLevers.Default;
-        var machine = MachineInfo.Capture(RepositoryPaths.Root, RepositoryPaths.BuildConfiguration);
-        Console.WriteLine($"footprint: {levers.Count} levers ({string.Join(", ", levers.Select(l => l.Key))}); {options.Starts} starts each; Get hits at {LeverMeasurement.Rate:N0} req/s for {BenchOptions.WarmUp.TotalSeconds:0} + {options.DurationSeconds} s");
-        if (!options.IsStandardRun)
-        {
-            Console.WriteLine("(short run: fewer levers or parameters below the defaults; the report marks it as indicative)");
-        }
-
-        await using var servers = await BackingServers.StartAsync(cancellationToken);
-        Console.WriteLine($"redis-server {servers.RedisVersion} on {servers.RedisEndPoint}; MongoDB wire test server {servers.MongoConnectionString}");
-
-        var results = await FootprintBenchmark.RunAsync(levers, servers, options, cancellationToken);
-
-        var report = FootprintReport.Render(options, machine, servers.RedisVersion, MachineInfo.LoadAverage(), results);
-        Console.WriteLine();
-        Console.WriteLine(FootprintReport.Heading);
-        Console.WriteLine();
-        Console.WriteLine(report);
-
-        BenchmarksDocument.ReplaceSection(RepositoryPaths.BenchmarksDocument, FootprintReport.Heading, report);
-        Console.WriteLine($"Wrote the '{FootprintReport.Heading}' section of {RepositoryPaths.BenchmarksDocument} ({results.Elapsed.TotalMinutes:F1} min).");
-
-        if (results.Baseline is { } baseline && !baseline.Served)
-        {
-            await Console.Error.WriteLineAsync($"Incomplete: the baseline row has no clean numbers: {baseline.Problem}");
-            return Incomplete;
-        }
-
-        return 0;
+        return await SectionCommand.RunAsync(
+            options,
+            $"footprint: {levers.Count} levers ({string.Join(", ", levers.Select(l => l.Key))}); {options.Starts} starts each; Get hits at {LeverMeasurement.Rate:N0} req/s for {BenchOptions.WarmUp.TotalSeconds:0} + {options.DurationSeconds} s",
+            FootprintReport.Heading,
+            servers => FootprintBenchmark.RunAsync(levers, servers, options, cancellationToken),
+            (machine, redisVersion, loadAverage, results) => FootprintReport.Render(options, machine, redisVersion, loadAverage, results),
+            results => results.Baseline is { Served: false } baseline
+                ? [$"the baseline row has no clean numbers: {baseline.Problem}"]
+                : [],
+            cancellationToken);
     }
 }

@@ -20,33 +20,13 @@ internal static class UdsCommand
             throw new BenchFailedException("uds needs Unix domain sockets as the sidecar listens on them (Linux or macOS).");
         }
 
-        var machine = MachineInfo.Capture(RepositoryPaths.Root, RepositoryPaths.BuildConfiguration);
-        Console.WriteLine($"uds: {options.Concurrency} callers, {options.DurationSeconds} s per closed-loop run; {UdsBenchmark.Rate:N0} req/s for {options.RateDurationSeconds} s; {BenchOptions.UdsRepetitions} rounds; sidecar {RepositoryPaths.SidecarAssembly}");
-        if (!options.IsStandardRun)
-        {
-            Console.WriteLine("(short run: parameters below the defaults; the report marks it as indicative)");
-        }
-
-        await using var servers = await BackingServers.StartAsync(cancellationToken);
-        Console.WriteLine($"redis-server {servers.RedisVersion} on {servers.RedisEndPoint}; MongoDB wire test server {servers.MongoConnectionString}");
-
-        var results = await UdsBenchmark.RunAsync(servers, options, cancellationToken);
-
-        var report = UdsReport.Render(options, machine, servers.RedisVersion, MachineInfo.LoadAverage(), results);
-        Console.WriteLine();
-        Console.WriteLine(UdsReport.Heading);
-        Console.WriteLine();
-        Console.WriteLine(report);
-
-        BenchmarksDocument.ReplaceSection(RepositoryPaths.BenchmarksDocument, UdsReport.Heading, report);
-        Console.WriteLine($"Wrote the '{UdsReport.Heading}' section of {RepositoryPaths.BenchmarksDocument}.");
-
-        var problems = results.Problems().ToList();
-        foreach (var problem in problems)
-        {
-            await Console.Error.WriteLineAsync($"Incomplete: {problem}");
-        }
-
-        return problems.Count == 0 ? 0 : Incomplete;
+        return await SectionCommand.RunAsync(
+            options,
+            $"uds: {options.Concurrency} callers, {options.DurationSeconds} s per closed-loop run; {UdsBenchmark.Rate:N0} req/s for {options.RateDurationSeconds} s; {BenchOptions.UdsRepetitions} rounds; sidecar {RepositoryPaths.SidecarAssembly}",
+            UdsReport.Heading,
+            servers => UdsBenchmark.RunAsync(servers, options, cancellationToken),
+            (machine, redisVersion, loadAverage, results) => UdsReport.Render(options, machine, redisVersion, loadAverage, results),
+            results => results.Problems(),
+            cancellationToken);
     }
 }

@@ -28,12 +28,15 @@ internal interface ICacheTier
 
     /// <summary>
     /// Fills an entry loaded from the store; dropped (returns false) unless the lease is still alive.
+    /// Without the lease (<paramref name="leaseToken"/> null, or a lease killed since), a loaded value's
+    /// version stays behind as a <see cref="VersionFloor"/> unless the slot holds a newer one: the loader
+    /// serves that version, so no later cache step may install an older one.
     /// </summary>
     Task<bool> FillAsync(
         NamespacePolicy ns,
         string key,
         CacheEntry entry,
-        string leaseToken,
+        string? leaseToken,
         CancellationToken cancellationToken);
 
     /// <summary>Sets an entry unless the cache holds the same or a newer version; kills any fill lease.</summary>

@@ -74,7 +74,7 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
     }
 
-    public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string leaseToken,
+    public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string? leaseToken,
         CancellationToken cancellationToken)
     {
         var id = (ns.Name, key);
@@ -82,11 +82,13 @@ internal sealed class InMemoryCacheTier : ICacheTier
         {
             var now = _time.GetUtcNow();
             var generation = Generation(ns, key);
-            if (!_leases.TryGetValue(id, out var lease)
+            if (leaseToken is null
+                || !_leases.TryGetValue(id, out var lease)
                 || lease.Token != leaseToken
                 || lease.Generation != generation
                 || lease.ExpiresAt <= now)
             {
+                KeepLoadedVersion(id, entry, now);
                 return Task.FromResult(false);
             }
 
@@ -271,6 +273,21 @@ internal sealed class InMemoryCacheTier : ICacheTier
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>A dropped fill's version as a floor, unless the slot holds a newer one (as in Redis).</summary>
+    private void KeepLoadedVersion((string, string) id, CacheEntry loaded, DateTimeOffset now)
+    {
+        if (loaded.IsNegative)
+        {
+            return;
+        }
+
+        var found = _entries.TryGetValue(id, out var current) && current.RemoveAt > now;
+        if (!found || current!.Entry.Version < loaded.Version)
+        {
+            LeaveFloor(id, loaded.Version, found ? current!.RemoveAt : DateTimeOffset.MinValue);
+        }
     }
 
     /// <summary>

@@ -114,7 +114,7 @@ internal sealed class RedisCacheTier : ICacheTier
         return (entry, tags.IsNull ? string.Empty : (string)tags!);
     }
 
-    public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string leaseToken,
+    public Task<bool> FillAsync(NamespacePolicy ns, string key, CacheEntry entry, string? leaseToken,
         CancellationToken cancellationToken) =>
         _redis.ExecuteAsync(
             async db => await FillScript.RunAsync(

@@ -99,10 +99,8 @@ internal sealed class ReadThroughReader(
         await Task.WhenAll(misses.Select(async i =>
         {
             loaded.TryGetValue(keys[i], out var record);
-            if (lookups[i].Lease == LeaseState.Granted)
-            {
-                await TryFillAsync(ns, keys[i], record, tokens[i]!, cancellationToken).ConfigureAwait(false);
-            }
+            await TryFillAsync(ns, keys[i], record, lookups[i].Lease, tokens[i], cancellationToken)
+                .ConfigureAwait(false);
 
             results[i] = FromRecord(record, stale: answers[i].CacheDown && readPending);
         })).ConfigureAwait(false);
@@ -147,12 +145,9 @@ internal sealed class ReadThroughReader(
             return FromEntry(lookup.Entry!, stale: true);
         }
 
-        if (lookup.Lease == LeaseState.Granted)
-        {
-            // A caller that joined another's load still fills under its own lease: the fill is
-            // version-guarded, and it releases the lease instead of leaving it to time out.
-            await TryFillAsync(ns, key, record, leaseToken!, cancellationToken).ConfigureAwait(false);
-        }
+        // A caller that joined another's load still fills under its own lease: the fill is
+        // version-guarded, and it releases the lease instead of leaving it to time out.
+        await TryFillAsync(ns, key, record, lookup.Lease, leaseToken, cancellationToken).ConfigureAwait(false);
 
         // Without Redis, a write-behind namespace's store may lack acknowledged pending writes.
         return FromRecord(record, stale: cacheDown && readPending);
@@ -223,9 +218,18 @@ internal sealed class ReadThroughReader(
         return null;
     }
 
-    private async Task TryFillAsync(NamespacePolicy ns, string key, StoredRecord? record, string leaseToken,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Fills under the caller's lease. A caller whose lease another loader holds fills nothing, but the
+    /// version it is about to serve still goes to the cache as a floor (see <see cref="ICacheTier.FillAsync"/>).
+    /// </summary>
+    private async Task TryFillAsync(NamespacePolicy ns, string key, StoredRecord? record, LeaseState lease,
+        string? leaseToken, CancellationToken cancellationToken)
     {
+        if (lease == LeaseState.NotRequested || (lease == LeaseState.HeldByOther && record is null))
+        {
+            return;
+        }
+
         var now = time.GetUtcNow();
         CacheEntry entry;
         if (record is null)
@@ -245,7 +249,8 @@ internal sealed class ReadThroughReader(
 
         try
         {
-            await cache.FillAsync(ns, key, entry, leaseToken, cancellationToken).ConfigureAwait(false);
+            await cache.FillAsync(ns, key, entry, lease == LeaseState.Granted ? leaseToken : null, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (CacheUnavailableException ex)
         {

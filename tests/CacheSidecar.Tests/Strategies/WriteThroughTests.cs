@@ -98,6 +98,54 @@ public abstract class WriteThroughTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_cache_step_older_than_a_value_a_read_served_from_the_store_cannot_install_its_value()
+    {
+        var key = UniqueKey();
+        await _host.Client.PutJsonAsync(WriteThrough, key, "1");
+        // Two Puts reach the store and stop before their cache steps: the store holds "3", the cache nothing.
+        var stored = new List<TaskCompletionSource<long>> { NewSignal<long>(), NewSignal<long>() };
+        var releases = new[] { NewSignal(), NewSignal() };
+        var held = 0;
+        _host.Store.AfterUpsert = async (k, version) =>
+        {
+            if (k == key && Interlocked.Increment(ref held) is var n && n <= 2)
+            {
+                stored[n - 1].TrySetResult(version);
+                await releases[n - 1].Task;
+            }
+        };
+        await _host.Client.InvalidateAsync(new InvalidateRequest { Namespace = WriteThrough, Keys = { key } });
+        var older = _host.Client.PutJsonAsync(WriteThrough, key, "2");
+        await stored[0].Task.WaitAsync(TimeSpan.FromSeconds(10));
+        _host.Time.Advance(TimeSpan.FromMilliseconds(5));
+        var newer = _host.Client.PutJsonAsync(WriteThrough, key, "3");
+        var newerVersion = await stored[1].Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // A Get loads "3"; an Invalidate kills its lease before it fills, so the cache does not get "3".
+        _host.Store.AfterLoadRead = async k =>
+        {
+            if (k == key)
+            {
+                await _host.Client.InvalidateAsync(new InvalidateRequest { Namespace = WriteThrough, Keys = { key } });
+            }
+        };
+        var served = await _host.Client.GetAsync(WriteThrough, key);
+        _host.Store.AfterLoadRead = null;
+        Assert.Equal("3", served.Text());
+
+        // The older Put's cache step now arrives. It must not install "2": a read already returned "3".
+        releases[0].SetResult();
+        await older;
+        var later = await _host.Client.GetAsync(WriteThrough, key);
+        releases[1].SetResult();
+        await newer;
+        _host.Store.AfterUpsert = null;
+
+        Assert.Equal("3", later.Text());
+        Assert.Equal(newerVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), later.Etag);
+    }
+
+    [Fact]
     public async Task A_put_with_a_ttl_override_sets_that_ttl()
     {
         var key = UniqueKey();
@@ -179,6 +227,10 @@ public abstract class WriteThroughTests : IAsyncDisposable
         Assert.Equal(ValueSource.Store, first.Source);
         Assert.Equal(ValueSource.Cache, second.Source);
     }
+
+    private static TaskCompletionSource<T> NewSignal<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private CacheSidecar.Configuration.NamespacePolicy Policy(string name)
     {

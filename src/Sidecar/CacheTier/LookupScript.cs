@@ -5,12 +5,14 @@ namespace CacheSidecar.CacheTier;
 
 /// <summary>
 /// Reads a key and, on a miss or an expired entry, takes the fill lease in the same atomic step.
-/// With <c>readPending</c> a key without a fresh entry is looked up in its write-behind pending
-/// record next (cache, then pending, then store), still before any lease is taken.
+/// With <c>readPending</c> a key without a fresh entry is served from its write-behind pending write
+/// next (cache, then pending, then store), still before any lease is taken: the entry itself while it
+/// is marked pending, even when invalidated or of an older generation (decision 0019), else a pending
+/// record of the two-record layout that an older sidecar wrote.
 /// </summary>
 internal static class LookupScript
 {
-    // KEYS: entry, lease, generation, pending. ARGV: now (unix ms), lease token ('' = take no
+    // KEYS: entry, lease, generation, legacy pending record. ARGV: now (unix ms), lease token ('' = take no
     // lease), lease ttl ms, read pending ('1'/'0'), drop version ('' = none: an entry at this version
     // is dropped, leaving a floor, and the key treated as missing: one of its tags was invalidated),
     // floor lifetime ms.
@@ -31,8 +33,10 @@ internal static class LookupScript
           expired = true
         end
         if readPending == '1' then
-          local p = redis.call('HMGET', KEYS[4], '{{PendingHash.Version}}', '{{PendingHash.ContentType}}',
-            '{{PendingHash.Data}}', '{{PendingHash.Tombstone}}')
+          if e[1] and redis.call('HGET', KEYS[1], '{{PendingHash.Marker}}') == '1' then
+            return {3, e[1], e[4] or '', e[5] or '', e[6] or '0'}
+          end
+          local p = redis.call('HMGET', KEYS[4], 'v', 'c', 'd', 'n')
           if p[1] then return {3, p[1], p[2] or '', p[3] or '', p[4] or '0'} end
         end
         local lease = 0
@@ -53,7 +57,7 @@ internal static class LookupScript
     {
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             Text,
-            [keys.Entry, keys.Lease, keys.Generation, keys.Pending],
+            [keys.Entry, keys.Lease, keys.Generation, keys.LegacyPending],
             [
                 nowMs, leaseToken ?? string.Empty, (long)leaseTtl.TotalMilliseconds, readPending ? "1" : "0",
                 dropVersion is { } drop ? drop : string.Empty, (long)VersionFloor.Lifetime.TotalMilliseconds,

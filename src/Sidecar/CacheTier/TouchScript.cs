@@ -17,11 +17,12 @@ internal static class TouchScript
         local now, expiresAt, ttl, trusted = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
         local g = redis.call('GET', KEYS[2]) or '0'
         local cur = redis.call('HMGET', KEYS[1], '{{EntryHash.Generation}}', '{{EntryHash.ExpiresAt}}',
-          '{{EntryHash.Negative}}', '{{EntryHash.Tags}}', '{{EntryHash.Version}}')
+          '{{EntryHash.Negative}}', '{{EntryHash.Tags}}', '{{EntryHash.Version}}', '{{PendingHash.Marker}}')
         if cur[1] ~= g or not cur[2] or tonumber(cur[2]) <= tonumber(now) or cur[3] == '1' then return 0 end
         if (cur[4] or '') ~= '' and cur[5] ~= trusted then return -9 end
         redis.call('HSET', KEYS[1], '{{EntryHash.ExpiresAt}}', expiresAt)
-        redis.call('PEXPIRE', KEYS[1], ttl)
+        -- A pending write keeps no expiry until its flush, which sets it from the new expiry.
+        if cur[6] ~= '1' then redis.call('PEXPIRE', KEYS[1], ttl) end
         return 1
         """;
 

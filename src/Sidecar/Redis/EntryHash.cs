@@ -41,13 +41,29 @@ internal static class EntryHash
     /// <summary>
     /// Lua: replaces <paramref name="key"/> with a version floor (see <c>CacheTier.VersionFloor</c>):
     /// only the version, under a generation no partition has, for as long as the key had left or at
-    /// least <paramref name="minTtlMs"/>.
+    /// least <paramref name="minTtlMs"/>. An entry that is also a write-behind pending record
+    /// (<see cref="PendingHash.Marker"/>) keeps its value and version and only takes the floor's generation:
+    /// no cache read serves it any more, but reads of pending writes and the flusher still find it; the
+    /// flusher turns it into a floor once the store holds it.
     /// </summary>
     public static string WriteFloor(string key, string version, string minTtlMs) =>
-        $"local floorTtl = math.max(redis.call('PTTL', {key}), tonumber({minTtlMs})) "
+        $"if redis.call('HGET', {key}, '{PendingHash.Marker}') == '1' then "
+        + $"redis.call('HSET', {key}, '{Generation}', '{FloorGeneration}') else "
+        + $"local floorTtl = math.max(redis.call('PTTL', {key}), tonumber({minTtlMs})) "
         + $"redis.call('DEL', {key}) "
         + $"redis.call('HSET', {key}, '{Version}', {version}, '{Generation}', '{FloorGeneration}') "
-        + $"redis.call('PEXPIRE', {key}, floorTtl)";
+        + $"redis.call('PEXPIRE', {key}, floorTtl) end";
+
+    /// <summary>
+    /// Lua: sets every field of a write-behind write on <paramref name="key"/>, marks it pending and removes
+    /// its expiry (each argument a Lua expression). Claims of an older version stay: the flusher that holds
+    /// one releases it when it finds the version changed.
+    /// </summary>
+    public static string WritePending(string key, string version, string generation, string expiresAt,
+        string contentType, string data, string tombstone, string tagGenerations, string storeTags) =>
+        Write(key, version, generation, expiresAt, contentType, data, tombstone, tagGenerations)[..^1]
+        + $", '{PendingHash.Marker}', '1', '{PendingHash.Tags}', {storeTags}) "
+        + $"redis.call('PERSIST', {key})";
 
     /// <summary>Lua: sets every field of <paramref name="key"/> (each argument a Lua expression).</summary>
     public static string Write(string key, string version, string generation, string expiresAt, string contentType,

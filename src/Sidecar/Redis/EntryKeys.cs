@@ -17,8 +17,8 @@ internal readonly record struct EntryKeys(string Tag, string Key)
     /// <summary>The partition's generation counter.</summary>
     public RedisKey Generation => RedisKeyLayout.Generation(Tag);
 
-    /// <summary>The write-behind pending record (fields in <see cref="PendingHash"/>).</summary>
-    public RedisKey Pending => RedisKeyLayout.Pending(Tag, Key);
+    /// <summary>The write-behind pending record of the two-record layout (read only; decision 0019).</summary>
+    public RedisKey LegacyPending => RedisKeyLayout.LegacyPending(Tag, Key);
 
     /// <summary>
     /// A scratch key of the partition for exact int64 arithmetic inside a counter step (see

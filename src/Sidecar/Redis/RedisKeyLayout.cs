@@ -11,12 +11,14 @@ namespace CacheSidecar.Redis;
 /// <code>
 /// (every key starts with Sidecar:Redis:KeyPrefix, default "cs")
 /// cs:{ns:p}:e:&lt;key&gt;   hash: v (version) g (generation) x (expires, unix ms) c (content type)
-///                      d (data) n (negative)
+///                      d (data) n (negative) t (tag generations); while a write-behind write awaits
+///                      its flush also p ("1") s (tags for the store) o oc (flusher claim), and no TTL
+///                      (the entry is the pending record, decision 0019)
 /// cs:{ns:p}:l:&lt;key&gt;   fill lease: "&lt;token&gt;:&lt;generation&gt;", PX LeaseTtl
 /// cs:{ns:p}:gen        partition generation; bumping it invalidates the partition in O(1)
 /// cs:{ns:p}:n          scratch integer of a counter step (exists only inside that Lua step)
-/// cs:{ns:p}:p:&lt;key&gt;   write-behind pending record: v c d n (as the entry) o oc (flusher claim);
-///                      no TTL, never evicted
+/// cs:{ns:p}:p:&lt;key&gt;   legacy write-behind pending record (before decision 0019): only read, moved
+///                      into the entry by the flusher's claim
 /// cs:{ns:p}:log        write-behind stream of the partition: entries {k: key, v: version}, consumer group "flushers"
 /// cs:{ns:t:tag}:tg     tag generation (InvalidateTags), one slot per tag; PX TagGenerations.Lifetime
 /// cs:{ns:dlq}:dlq      write-behind dead-letter stream of the namespace
@@ -38,13 +40,12 @@ internal static class RedisKeyLayout
 
     public static RedisKey Lease(string tag, string key) => $"{tag}:l:{key}";
 
-    public static RedisKey Pending(string tag, string key) => $"{tag}:p:{key}";
+    /// <summary>The pending record of the two-record layout, which older sidecars wrote (decision 0019).</summary>
+    public static RedisKey LegacyPending(string tag, string key) => $"{tag}:p:{key}";
 
     public static RedisKey Log(NamespacePolicy ns, int partition) => Log(Tag(ns, partition));
 
     public static RedisKey Log(string tag) => $"{tag}:log";
-
-    public static RedisKey Pending(NamespacePolicy ns, int partition, string key) => Pending(Tag(ns, partition), key);
 
     /// <summary>A tag's generation (<see cref="TagGenerations"/>), in its own slot: tags spread over the shards.</summary>
     public static RedisKey TagGeneration(NamespacePolicy ns, string tag) =>
@@ -67,6 +68,6 @@ internal static class RedisKeyLayout
     /// <summary>Where the watcher keeps its resume token, beside the lease so one Lua step guards both.</summary>
     public static RedisKey WatcherToken(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:watch}}:token";
 
-    /// <summary>The keys of one cache key (entry, lease, generation, pending record, partition log).</summary>
+    /// <summary>The keys of one cache key (entry, lease, generation, partition log).</summary>
     public static EntryKeys For(NamespacePolicy ns, string key) => new(Tag(ns, ns.PartitionOf(key)), key);
 }

@@ -6,34 +6,28 @@ namespace CacheSidecar.WriteBehind;
 
 /// <summary>
 /// A write-behind Increment as one atomic step on one partition: the key's current value comes from the
-/// pending record, else the cache entry, else the store's state the caller read when the step asked for
-/// it; the exact sum (<see cref="CounterLua"/>) is then recorded like a Put: pending record, cache entry,
-/// log append. The store later receives the absolute value, so a hot counter's increments coalesce into
-/// one store write per flush. Nothing is written unless the whole step succeeds.
+/// pending entry, else the live cache entry, else the store's state the caller read when the step asked
+/// for it; the exact sum (<see cref="CounterLua"/>) is then recorded like a Put: the entry as the pending
+/// record, and a log append. The store later receives the absolute value, so a hot counter's increments
+/// coalesce into one store write per flush. Nothing is written unless the whole step succeeds.
 /// </summary>
 internal static class EnqueueIncrementScript
 {
-    // KEYS: entry, lease, generation, pending, log, scratch.
+    // KEYS: entry, lease, generation, log, scratch.
     // ARGV: key, delta, store version hint ('' = unknown), store holds a live value ('1'/'0'), its data,
-    // its content type, entry expires (unix ms), entry physical ttl ms (0 = keep no entry), most entries
-    // the partition log may hold.
+    // its content type, entry expires (unix ms), most entries the partition log may hold.
     // Returns {1, version, sum}; {-1} not a counter; {-2} backlog full; {-3} needs the store's state;
     // {-4} the store hint is older than a version Redis holds; {-5} the sum would overflow int64.
     private static readonly string Text = $$"""
-        local key, delta, storeHint, storeLive, storeData, storeType, expiresAt, entryTtl, capacity =
-          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+        local key, delta, storeHint, storeLive, storeData, storeType, expiresAt, capacity =
+          ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
         {{CounterLua.Functions}}
-        if redis.call('XLEN', KEYS[5]) >= tonumber(capacity) then return {-2} end
+        if redis.call('XLEN', KEYS[4]) >= tonumber(capacity) then return {-2} end
         local g = redis.call('GET', KEYS[3]) or '0'
-        local p = redis.call('HMGET', KEYS[4], '{{PendingHash.Version}}', '{{PendingHash.Tombstone}}',
-          '{{PendingHash.Data}}', '{{PendingHash.ContentType}}')
         local e = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
-          '{{EntryHash.Negative}}', '{{EntryHash.Data}}', '{{EntryHash.ContentType}}')
+          '{{EntryHash.Negative}}', '{{EntryHash.Data}}', '{{EntryHash.ContentType}}', '{{PendingHash.Marker}}')
         local curv, liveData, liveType
-        if p[1] then
-          curv = tonumber(p[1])
-          if p[2] ~= '1' then liveData, liveType = p[3], p[4] end
-        elseif e[1] and e[2] == g then
+        if e[1] and (e[6] == '1' or e[2] == g) then
           curv = tonumber(e[1])
           if e[3] ~= '1' then liveData, liveType = e[4], e[5] end
         elseif storeHint ~= '' then
@@ -49,7 +43,7 @@ internal static class EnqueueIncrementScript
           if not digits then return {-1} end
           contentType = liveType
         end
-        local sum, refusal = addTo(KEYS[6], digits, delta, -1, -5)
+        local sum, refusal = addTo(KEYS[5], digits, delta, -1, -5)
         if not sum then return {refusal} end
         {{PendingWriteLua.Record("contentType", "sum", "'0'", "''", "''", "curv", "e[1]")}}
         return {1, vs, sum}
@@ -60,7 +54,7 @@ internal static class EnqueueIncrementScript
     {
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             Text,
-            [keys.Entry, keys.Lease, keys.Generation, keys.Pending, keys.Log, keys.Scratch],
+            [keys.Entry, keys.Lease, keys.Generation, keys.Log, keys.Scratch],
             [
                 write.Key,
                 write.IncrementBy!.Value,
@@ -69,7 +63,6 @@ internal static class EnqueueIncrementScript
                 write.StoreValue?.Value ?? ReadOnlyMemory<byte>.Empty,
                 write.StoreValue?.ContentType ?? string.Empty,
                 write.EntryExpiresAt.ToUnixTimeMilliseconds(),
-                write.EntryPhysicalTtlMs,
                 partitionCapacity,
             ]).ConfigureAwait(false))!;
         return result switch

@@ -7,34 +7,32 @@ namespace CacheSidecar.WriteBehind;
 /// <summary>
 /// A write-behind Put or Delete as one atomic step on one partition (one hash slot): checks the
 /// backlog bound and if-match, takes a version from the Redis server's clock (<c>TIME</c>, so
-/// every sidecar writing a key through one shard draws from the same monotonic source), sets the
-/// pending record and the cache entry (or drops it), and appends to the partition log. Nothing is
+/// every sidecar writing a key through one shard draws from the same monotonic source), writes the
+/// cache entry as the key's pending record (decision 0019), and appends to the partition log. Nothing is
 /// written unless the whole step succeeds. Create-if-absent is decided here too, so of concurrent
-/// creators exactly one is accepted: by the pending record, else the entry, else the store's state the
+/// creators exactly one is accepted: by the pending entry, else the live entry, else the store's state the
 /// caller read when the step asked for it (refused as stale when Redis holds a newer version).
 /// </summary>
 internal static class EnqueueScript
 {
-    // KEYS: entry, lease, generation, pending, log.
+    // KEYS: entry, lease, generation, log.
     // ARGV: key, if-match ('' = none), store version hint ('' = unknown), entry expires (unix ms),
-    // content type, data, tombstone (0/1), entry physical ttl ms (0 = keep no entry), most entries
-    // the partition log may hold, the store holds a live value ('1'/'0', with the hint), if absent ('1'/'0'),
+    // content type, data, tombstone (0/1), most entries the partition log may hold, the store holds a live value ('1'/'0', with the hint), if absent ('1'/'0'),
     // the entry's tag generations ('' = untagged), the tags for the store ('\n'-joined).
     // Returns {1, version, existed (1/0/-1 unknown)}; {-1} if-match or if-absent failed; {-2} backlog
-    // full; {-3} the condition needs the store's state (no pending record and no entry to go by);
+    // full; {-3} the condition needs the store's state (no pending write and no entry to go by);
     // {-4} the store hint is older than a version Redis holds.
     private static readonly string Text = $$"""
-        local key, ifMatch, storeHint, expiresAt, contentType, data, tombstone, entryTtl, capacity, storeLive,
+        local key, ifMatch, storeHint, expiresAt, contentType, data, tombstone, capacity, storeLive,
           ifAbsent, tagGenerations, tags = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8],
-          ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
-        if redis.call('XLEN', KEYS[5]) >= tonumber(capacity) then return {-2} end
+          ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+        if redis.call('XLEN', KEYS[4]) >= tonumber(capacity) then return {-2} end
         local g = redis.call('GET', KEYS[3]) or '0'
-        local p = redis.call('HMGET', KEYS[4], '{{PendingHash.Version}}', '{{PendingHash.Tombstone}}')
         local e = redis.call('HMGET', KEYS[1], '{{EntryHash.Version}}', '{{EntryHash.Generation}}',
-          '{{EntryHash.Negative}}')
+          '{{EntryHash.Negative}}', '{{PendingHash.Marker}}')
         local curv, live, known = 0, false, false
-        if p[1] then
-          curv = tonumber(p[1]); live = p[2] ~= '1'; known = true
+        if e[1] and e[4] == '1' then
+          curv = tonumber(e[1]); live = e[3] ~= '1'; known = true
         elseif e[1] and e[2] == g then
           curv = tonumber(e[1]); live = e[3] ~= '1'; known = true
         elseif storeHint ~= '' then
@@ -63,7 +61,7 @@ internal static class EnqueueScript
     {
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             Text,
-            [keys.Entry, keys.Lease, keys.Generation, keys.Pending, keys.Log],
+            [keys.Entry, keys.Lease, keys.Generation, keys.Log],
             [
                 write.Key,
                 write.IfMatch is { } ifMatch ? ifMatch : string.Empty,
@@ -72,7 +70,6 @@ internal static class EnqueueScript
                 write.ContentType,
                 write.Value,
                 write.IsTombstone ? "1" : "0",
-                write.EntryPhysicalTtlMs,
                 partitionCapacity,
                 write.StoreValue is null ? "0" : "1",
                 write.IfAbsent ? "1" : "0",

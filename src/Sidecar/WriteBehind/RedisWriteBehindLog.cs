@@ -8,12 +8,12 @@ using StackExchange.Redis;
 namespace CacheSidecar.WriteBehind;
 
 /// <summary>
-/// Write-behind's durable log in Redis: per partition a pending record per key and a stream of
-/// writes read by the consumer group <see cref="Group"/>. Every call goes through the
+/// Write-behind's durable log in Redis: per partition the keys' entries, each a pending record until its
+/// flush (decision 0019), and a stream of writes read by the consumer group <see cref="Group"/>. Every call goes through the
 /// <see cref="RedisConnection"/>'s circuit breaker, so a Redis outage surfaces as
 /// <see cref="CacheUnavailableException"/>.
 /// </summary>
-internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cache)
+internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cache, TimeProvider time)
 {
     public const string Group = "flushers";
 
@@ -106,8 +106,8 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
             cancellationToken);
 
     /// <summary>
-    /// Clears the pending records whose flushed version is unchanged, releases the other claims,
-    /// and acknowledges (then deletes) the given log entries.
+    /// Ends the pending state of the entries whose flushed version is unchanged (they get their expiry
+    /// back), releases the other claims, and acknowledges (then deletes) the given log entries.
     /// </summary>
     public Task<long> CompleteAsync(NamespacePolicy ns, int partition, string consumer,
         IReadOnlyList<(string Key, string? FlushedVersion)> keys, IReadOnlyList<RedisValue> ackIds,
@@ -119,7 +119,8 @@ internal sealed class RedisWriteBehindLog(RedisConnection redis, ICacheTier cach
         }
 
         return redis.ExecuteAsync(
-            db => CompleteScript.RunAsync(db, ns, partition, consumer, Group, keys, ackIds),
+            db => CompleteScript.RunAsync(db, ns, partition, consumer, Group, keys, ackIds,
+                time.GetUtcNow().ToUnixTimeMilliseconds()),
             cancellationToken);
     }
 

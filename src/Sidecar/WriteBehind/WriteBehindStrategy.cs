@@ -38,7 +38,6 @@ internal sealed class WriteBehindStrategy(
             request.ContentType,
             IsTombstone: false,
             expiresAt,
-            PhysicalTtlMs(ns, expiresAt),
             request.IfMatch,
             StoreVersionHint: null,
             request.IfAbsent,
@@ -68,7 +67,6 @@ internal sealed class WriteBehindStrategy(
             Counter.ContentType,
             IsTombstone: false,
             expiresAt,
-            PhysicalTtlMs(ns, expiresAt),
             IfMatch: null,
             StoreVersionHint: null,
             IncrementBy: delta);
@@ -88,14 +86,12 @@ internal sealed class WriteBehindStrategy(
         // A delete is a tombstone through the same log: it is flushed in version order with the
         // key's writes, and a negative entry answers reads meanwhile.
         var expiresAt = time.GetUtcNow() + ns.NegativeTtl;
-        var physicalTtl = ns.NegativeTtl > TimeSpan.Zero ? PhysicalTtlMs(ns, expiresAt) : 0;
         var write = new WriteBehindWrite(
             key,
             ReadOnlyMemory<byte>.Empty,
             string.Empty,
             IsTombstone: true,
             expiresAt,
-            physicalTtl,
             ifMatch,
             StoreVersionHint: null);
         var result = await EnqueueAsync(ns, write, cancellationToken).ConfigureAwait(false);
@@ -220,8 +216,4 @@ internal sealed class WriteBehindStrategy(
             return false;
         }
     }
-
-    /// <summary>Redis keeps the entry for its TTL plus the stale window, as the cache tier does for fills.</summary>
-    private long PhysicalTtlMs(NamespacePolicy ns, DateTimeOffset expiresAt) =>
-        PhysicalTtl.Milliseconds(ns, expiresAt, time.GetUtcNow());
 }

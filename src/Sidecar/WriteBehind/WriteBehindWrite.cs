@@ -9,14 +9,13 @@ namespace CacheSidecar.WriteBehind;
 /// The store's version of the key (value or tombstone), when the step asked for it: nothing in Redis knew.
 /// </param>
 /// <param name="StoreValue">With the hint: the store's live value, null when the store holds none.</param>
-/// <param name="Tags">The value's tags: the entry records their generations, the pending record them.</param>
+/// <param name="Tags">The value's tags: the entry records their generations, and them for the store.</param>
 internal sealed record WriteBehindWrite(
     string Key,
     ReadOnlyMemory<byte> Value,
     string ContentType,
     bool IsTombstone,
     DateTimeOffset EntryExpiresAt,
-    long EntryPhysicalTtlMs,
     long? IfMatch,
     long? StoreVersionHint,
     bool IfAbsent = false,

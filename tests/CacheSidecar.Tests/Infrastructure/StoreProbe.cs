@@ -18,10 +18,6 @@ internal static class StoreProbe
     public static string AsUtf8(this byte[] bytes) => Encoding.UTF8.GetString(bytes);
 
     /// <summary>
-    /// Waits (bounded, advancing the host's fake clock so its write-behind flushers run) until the store's
-    /// record of <paramref name="key"/> satisfies <paramref name="condition"/>.
-    /// </summary>
-    /// <summary>
     /// Write-behind on Redis: waits until the store's record of <paramref name="key"/> is flushed (exists, or
     /// satisfies <paramref name="flushed"/>). Other strategies, and the embedded tier, write the store at once.
     /// </summary>
@@ -31,6 +27,10 @@ internal static class StoreProbe
             ? Task.CompletedTask
             : UntilStoredAsync(host, ns, key, flushed ?? (stored => stored is not null), what);
 
+    /// <summary>
+    /// Waits (bounded, advancing the host's fake clock so its write-behind flushers run) until the store's
+    /// record of <paramref name="key"/> satisfies <paramref name="condition"/>.
+    /// </summary>
     public static Task UntilStoredAsync(SidecarHost host, string ns, string key, Func<StoredRecord?, bool> condition,
         string what) =>
         WriteBehindProbe.WaitUntilAsync(

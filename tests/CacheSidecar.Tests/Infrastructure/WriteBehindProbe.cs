@@ -25,8 +25,14 @@ internal sealed class WriteBehindProbe(string redisConfiguration, NamespacePolic
         return lengths.Sum();
     }
 
-    public Task<bool> HasPendingAsync(string key) =>
-        Db.KeyExistsAsync(RedisKeyLayout.Pending(ns, ns.PartitionOf(key), key));
+    /// <summary>Whether the key's entry is still a pending record (its write not yet flushed; decision 0019).</summary>
+    public async Task<bool> HasPendingAsync(string key) =>
+        (string?)await Db.HashGetAsync(RedisKeyLayout.For(ns, key).Entry, PendingHash.Marker) == "1";
+
+    /// <summary>Whether the entry's logical TTL (its expires-at field) has passed, by this machine's clock.</summary>
+    public async Task<bool> EntryExpiredAsync(string key) =>
+        (long?)await Db.HashGetAsync(RedisKeyLayout.For(ns, key).Entry, EntryHash.ExpiresAt) is { } expiresAt
+        && expiresAt < DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     public Task<bool> HasEntryAsync(string key) => Db.KeyExistsAsync(RedisKeyLayout.For(ns, key).Entry);
 

@@ -1,3 +1,4 @@
+using CacheSidecar.Redis;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -218,9 +219,12 @@ public sealed class WriteBehindDurabilityTests(RedisSingleFixture redis)
         var (_, client) = await cluster.StartSidecarAsync("ryw", settings);
 
         var put = await cluster.PutAsync(client, "mine", 1);
-        await WriteBehindProbe.WaitUntilAsync(async () => !await probe.HasEntryAsync("mine"), TimeSpan.FromSeconds(10), "the cache entry expired");
+        await WriteBehindProbe.WaitUntilAsync(async () => await probe.EntryExpiredAsync("mine"), TimeSpan.FromSeconds(10), "the cache entry expired");
         var read = await client.GetAsync(new GetRequest { Namespace = cluster.Namespace, Key = "mine" });
 
+        // The expired entry is still the pending record: Redis keeps it (no TTL) until the flush.
+        Assert.True(await probe.HasPendingAsync("mine"));
+        Assert.Null(await probe.Db.KeyTimeToLiveAsync(RedisKeyLayout.For(cluster.Policy(), "mine").Entry));
         Assert.True(read.Found);
         Assert.Equal(ValueSource.Pending, read.Source);
         Assert.Equal(put.Etag, read.Etag);

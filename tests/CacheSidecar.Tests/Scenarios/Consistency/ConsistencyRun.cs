@@ -277,9 +277,9 @@ internal sealed class ConsistencyRun : IAsyncDisposable
             var holders = held.GroupBy(m => (string?)m.ConsumerName)
                 .Select(g => $"{g.Key} holds {g.Count()} (idle up to {g.Max(m => m.IdleTimeInMilliseconds)} ms)");
             var claimed = new List<string>();
-            await foreach (var pending in server.KeysAsync(pattern: $"{RedisKeyLayout.Tag(Policy, p)}:p:*"))
+            await foreach (var pending in server.KeysAsync(pattern: $"{RedisKeyLayout.Tag(Policy, p)}:e:*"))
             {
-                if ((string?)await probe.Db.HashGetAsync(pending, "o") is { } owner)
+                if ((string?)await probe.Db.HashGetAsync(pending, PendingHash.ClaimedBy) is { } owner)
                 {
                     claimed.Add($"{pending} claimed by {owner}");
                 }

@@ -5,9 +5,9 @@ using ScottPlot;
 namespace CacheSidecar.Bench.FastPath;
 
 /// <summary>
-/// docs/benchmarks-latency.png: p50 (solid) and p99 (dashed) latency against offered load, one colour
+/// docs/benchmarks-latency.png: p50 (solid) and p99 (dashed) latency (medians of the rounds) against offered load, one colour
 /// per series, both axes logarithmic. A step that did not keep up is drawn with a cross and no line
-/// into it: its percentiles measure the queue, not the service.
+/// into it (a step where any round did not keep up): its percentiles measure the queue, not the service.
 /// </summary>
 internal static class LatencyPlot
 {
@@ -52,22 +52,22 @@ internal static class LatencyPlot
 
         // The y range follows the steps that kept up; an overloaded step (seconds of queueing) is
         // pinned to the top edge with its value written next to it, so it does not flatten the rest.
-        var kept = sweep.SelectMany(s => s.Steps).Where(s => s.KeptUp && s.Measured > 0).ToList();
-        var all = sweep.SelectMany(s => s.Steps).Where(s => s.Measured > 0).ToList();
+        var kept = sweep.SelectMany(s => s.Steps).Where(s => s.KeptUp && s.Measured).ToList();
+        var all = sweep.SelectMany(s => s.Steps).Where(s => s.Measured).ToList();
         var basis = kept.Count > 0 ? kept : all;
-        var lowest = basis.Count == 0 ? 1 : Math.Floor(basis.Min(s => Log(s.PercentileMicroseconds(50))));
-        var highest = basis.Count == 0 ? 5 : Math.Ceiling(basis.Max(s => Log(s.PercentileMicroseconds(99))) + 0.15);
+        var lowest = basis.Count == 0 ? 1 : Math.Floor(basis.Min(s => Log(s.Percentile(50).Median)));
+        var highest = basis.Count == 0 ? 5 : Math.Ceiling(basis.Max(s => Log(s.Percentile(99).Median)) + 0.15);
         foreach (var series in sweep)
         {
             var (color, label) = Styles.GetValueOrDefault(series.Name, (Colors.Gray, series.Name));
             foreach (var (percentile, pattern) in new[] { (50.0, LinePattern.Solid), (99.0, LinePattern.Dashed) })
             {
-                var steps = series.Steps.Where(s => s.KeptUp && s.Measured > 0).ToList();
+                var steps = series.Steps.Where(s => s.KeptUp && s.Measured).ToList();
                 if (steps.Count > 0)
                 {
                     var line = plot.Add.Scatter(
                         steps.Select(s => Math.Log10(s.OfferedRate)).ToArray(),
-                        steps.Select(s => Log(s.PercentileMicroseconds(percentile))).ToArray(),
+                        steps.Select(s => Log(s.Percentile(percentile).Median)).ToArray(),
                         color);
                     line.LinePattern = pattern;
                     line.LineWidth = 2;
@@ -76,9 +76,9 @@ internal static class LatencyPlot
                     line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{label} p{percentile:0}");
                 }
 
-                foreach (var overloaded in series.Steps.Where(s => !s.KeptUp && s.Measured > 0))
+                foreach (var overloaded in series.Steps.Where(s => !s.KeptUp && s.Measured))
                 {
-                    var value = overloaded.PercentileMicroseconds(percentile);
+                    var value = overloaded.Percentile(percentile).Median;
                     var y = Math.Min(Log(value), highest - (percentile == 50 ? 0.12 : 0.04));
                     var x = Math.Log10(overloaded.OfferedRate);
                     plot.Add.Marker(x, y, MarkerShape.Eks, 12, color);

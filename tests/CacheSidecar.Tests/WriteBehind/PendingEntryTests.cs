@@ -36,11 +36,13 @@ public abstract class PendingEntryTests : IAsyncDisposable
     public async Task A_pending_entry_has_no_expiry_until_its_flush_which_gives_it_the_rest_of_its_ttl()
     {
         var key = UniqueKey();
+        _host.Store.BeforeBatch = _ => throw new CacheSidecar.Core.StoreUnavailableException("store down (test)");
         await _host.Client.PutJsonAsync(Wb, key, "1");
 
         Assert.True(await _probe.HasPendingAsync(key));
         Assert.Null(await _probe.Db.KeyTimeToLiveAsync(Entry(key)));
 
+        _host.Store.BeforeBatch = null;
         await StoreProbe.FlushedAsync(_host, Wb, key);
         await WriteBehindProbe.WaitUntilAsync(async () => !await _probe.HasPendingAsync(key), TimeSpan.FromSeconds(20),
             "the entry is no longer pending", () => _host.Time.Advance(FlushInterval));
@@ -102,6 +104,8 @@ public abstract class PendingEntryTests : IAsyncDisposable
         var key = UniqueKey();
         var keys = RedisKeyLayout.For(_policy, key);
         var version = Core.Versions.NowMicros(_host.Time);
+        // A flusher may claim the record at any time: it moves it into the entry, but cannot flush it yet.
+        _host.Store.BeforeBatch = _ => throw new CacheSidecar.Core.StoreUnavailableException("store down (test)");
         await _probe.Db.HashSetAsync(keys.LegacyPending,
         [
             new HashEntry("v", version), new HashEntry("c", GrpcTestExtensions.Json), new HashEntry("d", "\"legacy\""),
@@ -113,6 +117,7 @@ public abstract class PendingEntryTests : IAsyncDisposable
         Assert.Equal(ValueSource.Pending, before.Source);
         Assert.Equal("\"legacy\"", before.Text());
 
+        _host.Store.BeforeBatch = null;
         await StoreProbe.FlushedAsync(_host, Wb, key);
         await WriteBehindProbe.WaitUntilAsync(async () => await _probe.BacklogAsync() == 0, TimeSpan.FromSeconds(20),
             "the log is empty", () => _host.Time.Advance(FlushInterval));

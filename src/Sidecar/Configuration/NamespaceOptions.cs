@@ -7,10 +7,10 @@ namespace CacheSidecar.Configuration;
 /// marks what a hot reload may not change. <see cref="NamespacePolicy"/> is this record plus the
 /// namespace's name.
 /// <para>
-/// Settable, not <c>init</c>: the configuration binding source generator (the binder of every build,
-/// and the only one a trimmed or Native AOT build can use) does not assign <c>init</c>-only properties
-/// (dotnet/runtime#107856), so they would silently keep their defaults. Only the binder writes them;
-/// everything after it reads a <see cref="NamespacePolicy"/>, which nothing mutates.
+/// Settable, not <c>init</c>: the configuration binding source generator (which the SDK switches on for
+/// trimmed and Native AOT publishes, where the reflection binder cannot work) does not assign
+/// <c>init</c>-only properties (dotnet/runtime#107856), so they would silently keep their defaults. Only
+/// the binder writes them; everything after it reads a <see cref="NamespacePolicy"/>, which nothing mutates.
 /// </para>
 /// </summary>
 public record NamespaceOptions

@@ -42,7 +42,11 @@ internal static class FootprintLevers
         new("trim", "trimmed (publish)", Publish(PublishVariant.Trimmed), PublishVariant.Trimmed, Knob()),
         new("trim-reflection", "trimmed, reflection config binder", Publish(PublishVariant.TrimmedReflectionBinder),
             PublishVariant.TrimmedReflectionBinder, Knob(), InDefaultRun: false),
+        new("trim-core", "trimmed, AOT-core build (no JSON transcoding, MongoDB rooted)", Publish(PublishVariant.TrimmedCore),
+            PublishVariant.TrimmedCore, Knob(), InDefaultRun: false),
         new("aot", "Native AOT (publish)", Publish(PublishVariant.NativeAot), PublishVariant.NativeAot, Knob()),
+        new("aot-core", "Native AOT, AOT-core build (no JSON transcoding, MongoDB rooted)", Publish(PublishVariant.NativeAotCore),
+            PublishVariant.NativeAotCore, Knob()),
         new("aot-reflection", "Native AOT, reflection config binder", Publish(PublishVariant.NativeAotReflectionBinder),
             PublishVariant.NativeAotReflectionBinder, Knob(), InDefaultRun: false),
     ];

@@ -104,9 +104,12 @@ internal static class LeverMeasurement
             loadProblem = $"{load.Errors:N0} errors{(load.KeptUp ? "" : ", did not keep up")}; first: {load.FirstProblem ?? "–"}{Exited(sidecar)}";
         }
 
+        var coreApi = await CoreApiCheck.RunAsync(cache, BenchNamespaces.GetHit, cancellationToken);
+        Console.WriteLine($"    core API ({CoreApiCheck.Calls}): {coreApi ?? "served"}");
         Console.WriteLine($"    {Rate:N0} req/s: p50 {load.PercentileMicroseconds(50):N0} µs, p99 {load.PercentileMicroseconds(99):N0} µs, {load.Errors:N0} errors"
             + (MemorySample.Median(samples) is { } m ? $"; RSS {m.Rss / 1048576.0:F1} MB, private {m.Private / 1048576.0:F1} MB, anonymous {m.Anonymous / 1048576.0:F1} MB" : "; no memory sample"));
-        return new LeverResult(lever, publish, starts, MemorySample.Median(samples), samples.Count, load, runtime, loadProblem);
+        return new LeverResult(lever, publish, starts, MemorySample.Median(samples), samples.Count, load, runtime, loadProblem,
+            coreApi, CoreApiChecked: true);
     }
 
     /// <summary>

@@ -11,6 +11,10 @@ namespace CacheSidecar.Bench.Footprint;
 /// <param name="Load">The Get-hit load at the fixed rate; null when the sidecar never got that far.</param>
 /// <param name="Runtime">GC and JIT counters of the load; null without one.</param>
 /// <param name="Problem">Why numbers are missing or suspect (build failed, crashed at start, errors under load), else null.</param>
+/// <param name="CoreApiFailure">
+/// After the load, <see cref="CoreApiCheck"/>: null when every call answered as expected (or it did not run), else why not.
+/// </param>
+/// <param name="CoreApiChecked">Whether <see cref="CoreApiCheck"/> ran.</param>
 internal sealed record LeverResult(
     Lever Lever,
     PublishResult Publish,
@@ -19,7 +23,9 @@ internal sealed record LeverResult(
     int MemorySamples,
     OpenLoopResult? Load,
     RuntimeCounters? Runtime,
-    string? Problem)
+    string? Problem,
+    string? CoreApiFailure = null,
+    bool CoreApiChecked = false)
 {
     /// <summary>A row whose publish did not build: nothing ran.</summary>
     public static LeverResult BuildFailed(Lever lever, PublishResult publish) =>

@@ -59,6 +59,20 @@ internal sealed record PublishVariant(string Key, IReadOnlyList<string> Argument
     public static PublishVariant NativeAot { get; } = new("aot",
         ["-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", WarningsNotErrors]);
 
+    /// <summary>
+    /// Native AOT of the AOT-core build (<c>-p:CacheSidecarAotCore=true</c>): the sidecar without the
+    /// dependencies Native AOT cannot run (docs/decisions/0019-footprint-levers.md).
+    /// </summary>
+    public static PublishVariant NativeAotCore { get; } = new("aot-core",
+        [.. NativeAot.Arguments, "-p:CacheSidecarAotCore=true"]);
+
+    /// <summary>
+    /// Trimmed (as <see cref="Trimmed"/>) with the AOT-core switch: the MongoDB assemblies kept whole, no
+    /// JSON transcoding. Shows which of the trimmed row's failures the switch removes without AOT.
+    /// </summary>
+    public static PublishVariant TrimmedCore { get; } = new("trim-core",
+        [.. Trimmed.Arguments, "-p:CacheSidecarAotCore=true"]);
+
     /// <summary>Native AOT with the reflection-based configuration binder (see <see cref="TrimmedReflectionBinder"/>).</summary>
     public static PublishVariant NativeAotReflectionBinder { get; } = new("aot-reflection",
         [.. NativeAot.Arguments, "-p:EnableConfigurationBindingGenerator=false"]);

@@ -53,6 +53,7 @@ internal static class FootprintReport
         md.AppendLine();
         md.AppendLine(Inv($"- **Start-to-ready**: from just before `Process.Start` (`dotnet CacheSidecar.dll`, or the native executable of a self-contained or AOT publish) to the first gRPC health `SERVING` (polled every 10 ms), with Redis, MongoDB and one CacheAside namespace configured; {options.Starts} fresh starts one after another, the median reported."));
         md.AppendLine(Inv($"- **Memory**: the last start is kept; {LeverMeasurement.GetKeyCount:N0} keys of the 1 KB JSON value are written and read through it once, then it takes Get hits at {LeverMeasurement.Rate:N0} req/s open loop ({BenchOptions.WarmUp.TotalSeconds:0} s warm-up + {options.DurationSeconds} s measured; every answer must be `found`, `source = CACHE`, 1,024 bytes). `/proc/<pid>/smaps_rollup` is read {LeverMeasurement.MemorySampleCount} times, {LeverMeasurement.SampleInterval.TotalMilliseconds:0} ms apart, over the last seconds of that load; each figure is the median of its samples. **RSS** = `Rss`; **private** = `Private_Clean + Private_Dirty`; **anonymous** = `Anonymous` (GC heap, native heap, stacks). Private dirty is anonymous memory plus the JIT-compiled code (a shared memfd, so `RssShmem`, shown in the second table); private clean is file pages no other process maps at that moment, so it shrinks when other .NET processes on the machine run the same runtime files and grows for a self-contained app that carries its own."));
+        md.AppendLine(Inv($"- **Core API** (notes): after the load, one key through {CoreApiCheck.Calls}, each answer checked; \"core API served\" when all answered as expected, else the first call that did not."));
         md.AppendLine("- **Size**: the publish directory without symbol files (`.pdb`, `.dbg`), which an image would leave out; runtime-knob rows ship the baseline publish. A framework-dependent publish also needs the ASP.NET Core runtime of its base image (`mcr.microsoft.com/dotnet/aspnet`), which a self-contained or AOT publish carries itself.");
         md.AppendLine(Inv($"- **p50/p99**: latency of the Get hits in the measured window, from each call's intended send time (no coordinated omission), in µs."));
         md.AppendLine();
@@ -186,6 +187,11 @@ internal static class FootprintReport
         if (row.Load is { } load && !load.KeptUp && row.Problem is null)
         {
             notes.Add("did not keep up with the rate");
+        }
+
+        if (row.CoreApiChecked)
+        {
+            notes.Add(row.CoreApiFailure is { } failure ? $"**core API: {Cell(failure)}**" : "core API served");
         }
 
         return notes.Count == 0 ? "" : string.Join("; ", notes);

@@ -2,7 +2,8 @@ namespace CacheSidecar.Configuration;
 
 /// <summary>
 /// The change-stream watcher of a namespace with <c>Invalidation: ChangeStream</c>. One instance
-/// holds the namespace's lease in Redis and follows the stream; the others stand by.
+/// holds the namespace's lease in Redis and follows the stream; the others stand by. Settable for the
+/// source-generated binder (see <see cref="NamespaceOptions"/>).
 /// </summary>
 public sealed record ChangeStreamOptions
 {
@@ -11,13 +12,13 @@ public sealed record ChangeStreamOptions
     /// is replaced within this time, which bounds how late an invalidation can be.
     /// </summary>
     [AtLeast("00:00:01")]
-    public TimeSpan LeasePeriod { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan LeasePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the server holds a getMore open waiting for changes.</summary>
     [Positive]
-    public TimeSpan MaxAwaitTime { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan MaxAwaitTime { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Changes per batch; the resume token is saved after each applied batch.</summary>
     [Between(1, 10_000)]
-    public int BatchSize { get; init; } = 500;
+    public int BatchSize { get; set; } = 500;
 }

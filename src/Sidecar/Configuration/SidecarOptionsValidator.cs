@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
@@ -179,10 +180,14 @@ internal sealed partial class SidecarOptionsValidator : IValidateOptions<Sidecar
 
     /// <summary>
     /// Checks every <see cref="SettingRuleAttribute"/> declared on <paramref name="options"/>' properties.
+    /// The declared type, not <c>GetType()</c>: its public properties are what the annotation keeps through
+    /// trimming and Native AOT, and the rules are declared on it (a derived <see cref="NamespacePolicy"/>
+    /// adds no rule).
     /// </summary>
-    private static void CheckRules(object options, string at, List<string> failures)
+    private static void CheckRules<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(
+        T options, string at, List<string> failures)
     {
-        foreach (var property in options.GetType().GetProperties())
+        foreach (var property in typeof(T).GetProperties())
         {
             foreach (var rule in property.GetCustomAttributes(typeof(SettingRuleAttribute), inherit: true))
             {

@@ -10,7 +10,8 @@ namespace CacheSidecar.Hosting;
 /// <item><term>Grpc</term><description>127.0.0.1:50051, HTTP/2: the cache API, gRPC health,
 /// reflection.</description></item>
 /// <item><term>Http</term><description>127.0.0.1:8080, HTTP/1.1: the same API as HTTP/JSON (gRPC JSON
-/// transcoding).</description></item>
+/// transcoding; a build with <c>-p:CacheSidecarAotCore=true</c> has none, so nothing is mapped
+/// here).</description></item>
 /// <item><term>Health</term><description>127.0.0.1:8081 (0.0.0.0:8081 in Kubernetes, where the kubelet
 /// probes the pod IP), HTTP/1.1: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> only, so probes never queue behind
 /// traffic and a port reachable from outside the pod serves no data.</description></item>

@@ -56,13 +56,18 @@ public static class SidecarServiceCollectionExtensions
 
         services.AddStrategies();
         services.TryAddSingleton<RequestValidator>();
-        services.AddGrpc(options =>
+        var grpc = services.AddGrpc(options =>
         {
             options.Interceptors.Add<MetricsInterceptor>();
             options.Interceptors.Add<BearerTokenInterceptor>();
             options.Interceptors.Add<ExceptionMappingInterceptor>();
             options.EnableDetailedErrors = false;
-        }).AddJsonTranscoding();
+        });
+#if !CACHESIDECAR_AOT_CORE
+        // HTTP/JSON builds its System.Text.Json contracts by reflection at the first call, generic
+        // instantiations Native AOT cannot compile ahead: the AOT-core build leaves it out (decision 0019).
+        grpc.AddJsonTranscoding();
+#endif
         services.AddGrpcReflection();
 
         // grpc.health.v1: "" is overall readiness; each dependency has its own service name.

@@ -61,7 +61,7 @@ internal sealed record PublishVariant(string Key, IReadOnlyList<string> Argument
 
     /// <summary>
     /// Native AOT of the AOT-core build (<c>-p:CacheSidecarAotCore=true</c>): the sidecar without the
-    /// dependencies Native AOT cannot run (docs/decisions/0019-footprint-levers.md).
+    /// dependencies Native AOT cannot run (docs/decisions/0020-footprint-levers.md).
     /// </summary>
     public static PublishVariant NativeAotCore { get; } = new("aot-core",
         [.. NativeAot.Arguments, "-p:CacheSidecarAotCore=true"]);

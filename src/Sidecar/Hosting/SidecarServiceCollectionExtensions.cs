@@ -65,7 +65,7 @@ public static class SidecarServiceCollectionExtensions
         });
 #if !CACHESIDECAR_AOT_CORE
         // HTTP/JSON builds its System.Text.Json contracts by reflection at the first call, generic
-        // instantiations Native AOT cannot compile ahead: the AOT-core build leaves it out (decision 0019).
+        // instantiations Native AOT cannot compile ahead: the AOT-core build leaves it out (decision 0020).
         grpc.AddJsonTranscoding();
 #endif
         services.AddGrpcReflection();

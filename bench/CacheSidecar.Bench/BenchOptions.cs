@@ -83,8 +83,9 @@ internal sealed record BenchOptions
           uds         [--duration <s>=5] [--concurrency <n>=32] [--rate-duration <s>=20]
           footprint   [--duration <s>=10] [--starts <n>=3] [--levers <lever,lever,...>]
                       levers: baseline servergc datas concurrent conserve hardlimit gen0 nopgo
-                      notiered r2r-ignored nor2r composite trim aot (the default set), and
-                      selfcontained trim-reflection aot-reflection (only when named)
+                      notiered r2r-ignored combo-ws combo-datas nor2r composite trim aot aot-core
+                      aot-core-gen0 (the default set), and selfcontained trim-reflection trim-core
+                      aot-reflection (only when named)
 
         See bench/README.md.
         """;

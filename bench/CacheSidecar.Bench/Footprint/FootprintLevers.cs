@@ -36,6 +36,18 @@ internal static class FootprintLevers
         new("r2r-ignored", "ReadyToRun code ignored", "`DOTNET_ReadyToRun=0` (the runtime JIT-compiles everything, framework included)",
             PublishVariant.Baseline, Knob(("DOTNET_ReadyToRun", "0"))),
 
+        // Combinations of the knobs that each saved memory alone without costing the tail much: the
+        // candidates to ship. The hard limit is left out: under a burst it fails allocations instead of growing.
+        new("combo-ws", "workstation: gen0 4 MB + GCConserveMemory=5 + TieredPGO off",
+            "`DOTNET_GCgen0size=0x400000` `DOTNET_GCConserveMemory=5` `DOTNET_TieredPGO=0`",
+            PublishVariant.Baseline,
+            Knob(("DOTNET_GCgen0size", "0x400000"), ("DOTNET_GCConserveMemory", "5"), ("DOTNET_TieredPGO", "0"))),
+        new("combo-datas", "server GC + DATAS + GCConserveMemory=5 + TieredPGO off",
+            "`DOTNET_gcServer=1` `DOTNET_GCDynamicAdaptationMode=1` `DOTNET_GCConserveMemory=5` `DOTNET_TieredPGO=0`",
+            PublishVariant.Baseline,
+            Knob(("DOTNET_gcServer", "1"), ("DOTNET_GCDynamicAdaptationMode", "1"), ("DOTNET_GCConserveMemory", "5"),
+                ("DOTNET_TieredPGO", "0"))),
+
         new("nor2r", "no ReadyToRun (publish)", Publish(PublishVariant.NoReadyToRun), PublishVariant.NoReadyToRun, Knob()),
         new("selfcontained", "self-contained (publish)", Publish(PublishVariant.SelfContained), PublishVariant.SelfContained, Knob(), InDefaultRun: false),
         new("composite", "ReadyToRun composite (publish)", Publish(PublishVariant.Composite), PublishVariant.Composite, Knob()),
@@ -47,6 +59,9 @@ internal static class FootprintLevers
         new("aot", "Native AOT (publish)", Publish(PublishVariant.NativeAot), PublishVariant.NativeAot, Knob()),
         new("aot-core", "Native AOT, AOT-core build (no JSON transcoding, MongoDB rooted)", Publish(PublishVariant.NativeAotCore),
             PublishVariant.NativeAotCore, Knob()),
+        new("aot-core-gen0", "Native AOT, AOT-core build + gen0 4 MB + GCConserveMemory=5",
+            $"{Publish(PublishVariant.NativeAotCore)} `DOTNET_GCgen0size=0x400000` `DOTNET_GCConserveMemory=5`",
+            PublishVariant.NativeAotCore, Knob(("DOTNET_GCgen0size", "0x400000"), ("DOTNET_GCConserveMemory", "5"))),
         new("aot-reflection", "Native AOT, reflection config binder", Publish(PublishVariant.NativeAotReflectionBinder),
             PublishVariant.NativeAotReflectionBinder, Knob(), InDefaultRun: false),
     ];

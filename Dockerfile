@@ -72,6 +72,13 @@ ENV Logging__Console__FormatterName=json
 # On SIGTERM the host waits this long for the shutdown work, which includes write-behind flushing
 # the entries it holds (docs/write-behind.md). Keep it below the pod's terminationGracePeriodSeconds.
 ENV DOTNET_shutdownTimeoutSeconds=30
+# Runtime knobs for a small resident set (decision 0020; the footprint bench's `combo-ws` row): a 4 MB gen0
+# budget, GCConserveMemory, and TieredPGO off (less JIT-compiled code). GCgen0size has no runtimeconfig.json
+# name, so all three are environment variables; src/Sidecar/Properties/launchSettings.json gives `dotnet run`
+# the same, and the benches read them from here.
+ENV DOTNET_GCgen0size=0x400000
+ENV DOTNET_GCConserveMemory=5
+ENV DOTNET_TieredPGO=0
 
 # The embedded SQLite store is used only when no MongoDB is configured (a local try-out). /app is
 # not writable by the app user, so its file goes to /tmp.

@@ -12,7 +12,7 @@ internal static class FootprintLevers
 
     public static IReadOnlyList<Lever> All { get; } =
     [
-        new("baseline", "baseline (shipped)", "Dockerfile publish: framework-dependent, ReadyToRun, workstation non-concurrent GC, TieredPGO on",
+        new("baseline", "baseline (no runtime knobs)", "Dockerfile publish without the image's ENV knobs: framework-dependent, ReadyToRun, workstation non-concurrent GC, TieredPGO on",
             PublishVariant.Baseline, Knob()),
 
         // .NET 9+ turns DATAS on with server GC by default: the plain server GC row switches it off
@@ -38,7 +38,7 @@ internal static class FootprintLevers
 
         // Combinations of the knobs that each saved memory alone without costing the tail much: the
         // candidates to ship. The hard limit is left out: under a burst it fails allocations instead of growing.
-        new("combo-ws", "workstation: gen0 4 MB + GCConserveMemory=5 + TieredPGO off",
+        new("combo-ws", "shipped: gen0 4 MB + GCConserveMemory=5 + TieredPGO off (the image's ENV)",
             "`DOTNET_GCgen0size=0x400000` `DOTNET_GCConserveMemory=5` `DOTNET_TieredPGO=0`",
             PublishVariant.Baseline,
             Knob(("DOTNET_GCgen0size", "0x400000"), ("DOTNET_GCConserveMemory", "5"), ("DOTNET_TieredPGO", "0"))),

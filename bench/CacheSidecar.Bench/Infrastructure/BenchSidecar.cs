@@ -74,7 +74,9 @@ internal static class BenchSidecar
             AssemblyPath = assembly,
             ContentRoot = RepositoryPaths.SidecarContentRoot,
             Name = name,
-            Environment = environment.Select(pair => new KeyValuePair<string, string?>(pair.Key, pair.Value)).ToList(),
+            // The image's runtime knobs first (what ships), then the bench's own settings.
+            Environment = ShippedRuntimeKnobs.Under(environment)
+                .Select(pair => new KeyValuePair<string, string?>(pair.Key, pair.Value)).ToList(),
             // The HTTP/JSON endpoint is not measured; port 0 leaves it to Kestrel, one port fewer to clash.
             ReserveHttpPort = false,
             OutputLinesKept = OutputLinesKept,

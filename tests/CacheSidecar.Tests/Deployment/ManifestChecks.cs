@@ -10,7 +10,7 @@ namespace CacheSidecar.Tests.Deployment;
 /// One file per concern: ManifestChecks.PodLifecycle.cs (native sidecar, shutdown budget),
 /// ManifestChecks.Endpoints.cs (probes, ports), ManifestChecks.Configuration.cs (config file,
 /// policies, option names), ManifestChecks.Security.cs (hardening, references, secret placeholders),
-/// ManifestChecks.ImageBuild.cs (the Dockerfile's build), ManifestChecks.UnixSocket.cs (the API socket), and ManifestChecks.Lookups.cs, where the
+/// ManifestChecks.ImageBuild.cs (the Dockerfile's build), ManifestChecks.UnixSocket.cs (the API socket), ManifestChecks.RuntimeKnobs.cs (GC and tiering knobs), and ManifestChecks.Lookups.cs, where the
 /// checks find the pod, the sidecar and its settings in the parsed files.
 /// </remarks>
 internal static partial class ManifestChecks
@@ -37,6 +37,7 @@ internal static partial class ManifestChecks
             ["secret placeholders"] = SecretPlaceholders,
             ["image build"] = ImageBuild,
             ["unix socket"] = UnixSocket,
+            ["runtime knobs"] = RuntimeKnobs,
         };
 
     /// <summary>Every check's problems, each once (two checks can trip over the same broken reference).</summary>

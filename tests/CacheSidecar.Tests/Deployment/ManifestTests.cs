@@ -162,6 +162,8 @@ public sealed class ManifestTests(DeploymentFilesFixture fixture) : IClassFixtur
         ["Prometheus scraping another port"] = (f => f.Objects("Deployment").Single()["spec"]!["template"]!["metadata"]!["annotations"]!["prometheus.io/port"] = "8080",
             "prometheus.io/port annotation is 8080, but /metrics is served on Kestrel__Endpoints__Health__Url's port 8081"),
         ["EXPOSE without the health port"] = (f => RemoveInstruction(f, "EXPOSE", "8081"), "The Dockerfile EXPOSEs 8080, 50051 but the sidecar listens on 8080, 8081, 50051"),
+        ["a runtime knob only in the image"] = (f => RemoveInstruction(f, "ENV", "DOTNET_TieredPGO=0"),
+            "Runtime knob DOTNET_TieredPGO is unset in the Dockerfile but 0"),
         ["the base image's *:8080 left in place"] = (f => RemoveInstruction(f, "ENV", "ASPNETCORE_HTTP_PORTS="), "must clear ASPNETCORE_HTTP_PORTS"),
         ["the config file outside the ConfigMap mount"] = (f => Env(f, ManifestChecks.ConfigFileVariable)["value"] = "/etc/other/cachesidecar.json", "no volume is mounted at /etc/other"),
         ["the config file named after no ConfigMap key"] = (f => Env(f, ManifestChecks.ConfigFileVariable)["value"] = "/etc/cachesidecar/policies.json", "projects no item with path policies.json"),

@@ -89,14 +89,14 @@ internal static class BenchNamespaces
     public const string NearCacheSettings = "Enabled=true, MaxEntries=10000, MaxBytes=32 MiB, Ttl=00:00:05 (ResyncInterval: the build's default)";
 
     /// <summary>
-    /// A write-behind namespace as specified for the bench: 10 min TTL, 50 ms flush interval and a
+    /// A write-behind namespace as specified for the bench: 1 h TTL, 50 ms flush interval and a
     /// backlog bound far above anything the bench queues, so RESOURCE_EXHAUSTED never shapes a number.
     /// </summary>
     public static Dictionary<string, string> WithWriteBehind(this Dictionary<string, string> environment, string ns, int batchSize)
     {
         environment[$"Sidecar__Namespaces__{ns}__Strategy"] = "WriteBehind";
         environment[$"Sidecar__Namespaces__{ns}__Collection"] = ns;
-        environment[$"Sidecar__Namespaces__{ns}__Ttl"] = "00:10:00";
+        environment[$"Sidecar__Namespaces__{ns}__Ttl"] = "01:00:00";
         environment[$"Sidecar__Namespaces__{ns}__WriteBehind__BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture);
         environment[$"Sidecar__Namespaces__{ns}__WriteBehind__FlushInterval"] = "00:00:00.050";
         environment[$"Sidecar__Namespaces__{ns}__WriteBehind__MaxBacklog"] = "10000000";
@@ -143,7 +143,7 @@ internal static class BenchNamespaces
             environment[$"Sidecar__Namespaces__{ns}__Collection"] = ns;
         }
 
-        environment[$"Sidecar__Namespaces__{ns}__Ttl"] = "00:10:00";
+        environment[$"Sidecar__Namespaces__{ns}__Ttl"] = "01:00:00";
         return environment;
     }
 

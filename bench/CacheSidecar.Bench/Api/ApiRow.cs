@@ -15,7 +15,7 @@ internal sealed record ApiRow(string Name, int ItemsPerCall, IReadOnlyList<ApiRu
 {
     public bool Measured => Runs.Count > 0;
 
-    public double OpsPerSecond => Median(Runs.Select(r => r.Result.Load.OperationsPerSecond));
+    public double OpsPerSecond => Statistics.Median(Runs.Select(r => r.Result.Load.OperationsPerSecond));
 
     public double MinOpsPerSecond => Runs.Count == 0 ? double.NaN : Runs.Min(r => r.Result.Load.OperationsPerSecond);
 
@@ -29,25 +29,13 @@ internal sealed record ApiRow(string Name, int ItemsPerCall, IReadOnlyList<ApiRu
     /// <summary>The first problem of the first run that had one.</summary>
     public string? FirstProblem => Runs.Select(r => r.Result.Load.FirstProblem).FirstOrDefault(p => p is not null);
 
-    public double RedisCommandsPerCall => Median(Runs.Select(r => r.Result.RedisCommandsPerCall));
+    public double RedisCommandsPerCall => Statistics.Median(Runs.Select(r => r.Result.RedisCommandsPerCall));
 
     public double PercentileMicroseconds(double percentile) =>
-        Median(Runs.Select(r => r.Result.Load.PercentileMicroseconds(percentile)));
+        Statistics.Median(Runs.Select(r => r.Result.Load.PercentileMicroseconds(percentile)));
 
     /// <summary>The write-behind drains of the runs (empty for other rows).</summary>
     public IReadOnlyList<WriteBehindDrain> Drains => Runs.Where(r => r.Drain is not null).Select(r => r.Drain!.Value).ToList();
 
     public static ApiRow Skipped(ApiScenario scenario, string reason) => new(scenario.Name, scenario.ItemsPerCall, [], reason);
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToList();
-        if (sorted.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var middle = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-    }
 }

@@ -1,4 +1,4 @@
-using CacheSidecar.Bench.Uds;
+using CacheSidecar.Bench.Load;
 
 namespace CacheSidecar.Bench.FastPath;
 
@@ -18,7 +18,7 @@ internal readonly record struct Spread(double Median, double Min, double Max, in
         var measured = values.Where(v => !double.IsNaN(v)).ToList();
         return measured.Count == 0
             ? new Spread(double.NaN, double.NaN, double.NaN, 0)
-            : new Spread(UdsRow.Median(measured), measured.Min(), measured.Max(), measured.Count);
+            : new Spread(Statistics.Median(measured), measured.Min(), measured.Max(), measured.Count);
     }
 
     public static Spread Of<T>(IEnumerable<T> runs, Func<T, double> value) => Of(runs.Select(value));

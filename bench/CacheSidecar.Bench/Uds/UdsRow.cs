@@ -1,3 +1,4 @@
+using CacheSidecar.Bench.Load;
 namespace CacheSidecar.Bench.Uds;
 
 /// <summary>
@@ -8,29 +9,29 @@ namespace CacheSidecar.Bench.Uds;
 /// <param name="Runs">The repetitions, in round order.</param>
 internal sealed record UdsRow(UdsScenario Scenario, IReadOnlyList<UdsRun> Runs)
 {
-    public double OpsPerSecond => Median(Runs.Select(r => r.OpsPerSecond));
+    public double OpsPerSecond => Statistics.Median(Runs.Select(r => r.OpsPerSecond));
 
     public double MinOpsPerSecond => Runs.Count == 0 ? double.NaN : Runs.Min(r => r.OpsPerSecond);
 
     public double MaxOpsPerSecond => Runs.Count == 0 ? double.NaN : Runs.Max(r => r.OpsPerSecond);
 
-    public double PercentileMicroseconds(double percentile) => Median(Runs.Select(r => r.PercentileMicroseconds(percentile)));
+    public double PercentileMicroseconds(double percentile) => Statistics.Median(Runs.Select(r => r.PercentileMicroseconds(percentile)));
 
     public double MinPercentileMicroseconds(double percentile) => Runs.Count == 0 ? double.NaN : Runs.Min(r => r.PercentileMicroseconds(percentile));
 
     public double MaxPercentileMicroseconds(double percentile) => Runs.Count == 0 ? double.NaN : Runs.Max(r => r.PercentileMicroseconds(percentile));
 
     /// <summary>Median sidecar CPU per call in µs, NaN when never read.</summary>
-    public double SidecarCpuMicrosecondsPerCall => Median(Runs.Select(r => r.SidecarCpuPerCall?.TotalMicroseconds ?? double.NaN));
+    public double SidecarCpuMicrosecondsPerCall => Statistics.Median(Runs.Select(r => r.SidecarCpuPerCall?.TotalMicroseconds ?? double.NaN));
 
     /// <summary>Median bench-process CPU per call in µs, NaN when never read.</summary>
-    public double BenchCpuMicrosecondsPerCall => Median(Runs.Select(r => r.BenchCpuPerCall?.TotalMicroseconds ?? double.NaN));
+    public double BenchCpuMicrosecondsPerCall => Statistics.Median(Runs.Select(r => r.BenchCpuPerCall?.TotalMicroseconds ?? double.NaN));
 
     /// <summary>Median sidecar CPU in cores (1 = one core busy), NaN when never read.</summary>
-    public double SidecarCores => Median(Runs.Select(r => r.SidecarCores ?? double.NaN));
+    public double SidecarCores => Statistics.Median(Runs.Select(r => r.SidecarCores ?? double.NaN));
 
     /// <summary>Median bench-process CPU in cores, NaN when never read.</summary>
-    public double BenchCores => Median(Runs.Select(r => r.BenchCores ?? double.NaN));
+    public double BenchCores => Statistics.Median(Runs.Select(r => r.BenchCores ?? double.NaN));
 
     /// <summary>Summed over every run: none may be hidden by the median.</summary>
     public long Errors => Runs.Sum(r => r.Errors);
@@ -41,16 +42,4 @@ internal sealed record UdsRow(UdsScenario Scenario, IReadOnlyList<UdsRun> Runs)
 
     /// <summary>The run of <paramref name="round"/>, or null.</summary>
     public UdsRun? InRound(int round) => Runs.FirstOrDefault(r => r.Round == round);
-
-    public static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToList();
-        if (sorted.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var middle = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-    }
 }

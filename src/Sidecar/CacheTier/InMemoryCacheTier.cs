@@ -315,7 +315,7 @@ internal sealed class InMemoryCacheTier : ICacheTier
 
     private void Store(NamespacePolicy ns, (string, string) id, CacheEntry entry, long generation, DateTimeOffset now)
     {
-        var keep = ns.OnStoreDown == StoreDownBehavior.ServeStale ? ns.StaleWindow : TimeSpan.Zero;
+        var keep = PhysicalTtl.StaleWindow(ns);
         var tags = entry.Tags?.Select(tag => (tag, TagGeneration(ns.Name, tag))).ToArray();
         _entries[id] = new Slot(entry, generation, entry.ExpiresAt + keep, tags);
         if (Interlocked.Increment(ref _writesSinceSweep) % 4096 == 0)

@@ -36,7 +36,7 @@ internal static class LookupScript
           if e[1] and redis.call('HGET', KEYS[1], '{{PendingHash.Marker}}') == '1' then
             return {3, e[1], e[4] or '', e[5] or '', e[6] or '0'}
           end
-          local p = redis.call('HMGET', KEYS[4], 'v', 'c', 'd', 'n')
+          local p = redis.call('HMGET', KEYS[4], {{PendingHash.LegacyFields}})
           if p[1] then return {3, p[1], p[2] or '', p[3] or '', p[4] or '0'} end
         end
         local lease = 0

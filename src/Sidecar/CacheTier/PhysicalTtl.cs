@@ -11,8 +11,11 @@ internal static class PhysicalTtl
     public static long Milliseconds(NamespacePolicy ns, DateTimeOffset expiresAt, DateTimeOffset now)
     {
         var fresh = expiresAt - now;
-        var staleWindow = ns.OnStoreDown == StoreDownBehavior.ServeStale ? ns.StaleWindow : TimeSpan.Zero;
-        var keep = (fresh > TimeSpan.Zero ? fresh : TimeSpan.Zero) + staleWindow;
+        var keep = (fresh > TimeSpan.Zero ? fresh : TimeSpan.Zero) + StaleWindow(ns);
         return Math.Max(1, (long)keep.TotalMilliseconds);
     }
+
+    /// <summary>How long an entry is kept past its logical expiry: the stale window where it may be served.</summary>
+    public static TimeSpan StaleWindow(NamespacePolicy ns) =>
+        ns.OnStoreDown == StoreDownBehavior.ServeStale ? ns.StaleWindow : TimeSpan.Zero;
 }

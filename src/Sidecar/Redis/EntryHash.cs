@@ -61,13 +61,17 @@ internal static class EntryHash
     /// </summary>
     public static string WritePending(string key, string version, string generation, string expiresAt,
         string contentType, string data, string tombstone, string tagGenerations, string storeTags) =>
-        Write(key, version, generation, expiresAt, contentType, data, tombstone, tagGenerations)[..^1]
-        + $", '{PendingHash.Marker}', '1', '{PendingHash.Tags}', {storeTags}) "
-        + $"redis.call('PERSIST', {key})";
+        Write(key, version, generation, expiresAt, contentType, data, tombstone, tagGenerations,
+            $"'{PendingHash.Marker}', '1', '{PendingHash.Tags}', {storeTags}")
+        + $" redis.call('PERSIST', {key})";
 
-    /// <summary>Lua: sets every field of <paramref name="key"/> (each argument a Lua expression).</summary>
+    /// <summary>
+    /// Lua: sets every field of <paramref name="key"/> (each argument a Lua expression), and
+    /// <paramref name="moreFields"/> (Lua "field, value" pairs) in the same <c>HSET</c>.
+    /// </summary>
     public static string Write(string key, string version, string generation, string expiresAt, string contentType,
-        string data, string negative, string tags) =>
+        string data, string negative, string tags, string moreFields = "") =>
         $"redis.call('HSET', {key}, '{Version}', {version}, '{Generation}', {generation}, '{ExpiresAt}', {expiresAt}, "
-        + $"'{ContentType}', {contentType}, '{Data}', {data}, '{Negative}', {negative}, '{Tags}', {tags})";
+        + $"'{ContentType}', {contentType}, '{Data}', {data}, '{Negative}', {negative}, '{Tags}', {tags}"
+        + (moreFields.Length == 0 ? ")" : $", {moreFields})");
 }

@@ -28,4 +28,10 @@ internal static class PendingHash
 
     /// <summary>When it claimed it (Redis server time, unix ms).</summary>
     public const string ClaimedAt = "oc";
+
+    /// <summary>
+    /// Lua: the fields of a pending record of the two-record layout (before decision 0019) to read with
+    /// <c>HMGET</c>: version, content type, data, tombstone, tags for the store, in that order.
+    /// </summary>
+    public const string LegacyFields = "'v', 'c', 'd', 'n', 't'";
 }

@@ -26,7 +26,7 @@ internal static class ClaimScript
         local out = {}
         for i = 1, #KEYS / 2 do
           local k, legacy = KEYS[2 * i - 1], KEYS[2 * i]
-          local old = redis.call('HMGET', legacy, 'v', 'c', 'd', 'n', 't')
+          local old = redis.call('HMGET', legacy, {{PendingHash.LegacyFields}})
           if old[1] then
             local cur = redis.call('HGET', k, '{{EntryHash.Version}}')
             if cur == old[1] then

@@ -60,10 +60,9 @@ internal static class CompleteScript
         var tag = RedisKeyLayout.Tag(ns, partition);
         var redisKeys = new RedisKey[keys.Count + 1];
         redisKeys[0] = RedisKeyLayout.Log(tag);
-        var staleWindow = ns.OnStoreDown == StoreDownBehavior.ServeStale ? ns.StaleWindow : TimeSpan.Zero;
         var args = new List<RedisValue>(6 + keys.Count + ackIds.Count)
         {
-            consumer, group, keys.Count, (long)staleWindow.TotalMilliseconds,
+            consumer, group, keys.Count, (long)PhysicalTtl.StaleWindow(ns).TotalMilliseconds,
             (long)VersionFloor.Lifetime.TotalMilliseconds, nowMs,
         };
         for (var i = 0; i < keys.Count; i++)

@@ -125,6 +125,9 @@ internal sealed class InstrumentedStore(IRecordStore inner) : IRecordStore
     /// <summary>Awaited before a flush batch reaches the store (lets a test hold a flusher mid-round).</summary>
     public Func<IReadOnlyList<StoreMutation>, Task>? BeforeBatch { get; set; }
 
+    /// <summary>Every batch write (what write-behind flushes with) fails as an unreachable store would.</summary>
+    public void FailBatches() => BeforeBatch = _ => throw new StoreUnavailableException("store down (test)");
+
     public async Task<IReadOnlyList<MutationOutcome>> ApplyBatchAsync(NamespacePolicy ns, IReadOnlyList<StoreMutation> mutations, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _batches);

@@ -36,16 +36,14 @@ public abstract class PendingEntryTests : IAsyncDisposable
     public async Task A_pending_entry_has_no_expiry_until_its_flush_which_gives_it_the_rest_of_its_ttl()
     {
         var key = UniqueKey();
-        _host.Store.BeforeBatch = _ => throw new CacheSidecar.Core.StoreUnavailableException("store down (test)");
+        _host.Store.FailBatches();
         await _host.Client.PutJsonAsync(Wb, key, "1");
 
         Assert.True(await _probe.HasPendingAsync(key));
         Assert.Null(await _probe.Db.KeyTimeToLiveAsync(Entry(key)));
 
         _host.Store.BeforeBatch = null;
-        await StoreProbe.FlushedAsync(_host, Wb, key);
-        await WriteBehindProbe.WaitUntilAsync(async () => !await _probe.HasPendingAsync(key), TimeSpan.FromSeconds(20),
-            "the entry is no longer pending", () => _host.Time.Advance(FlushInterval));
+        await FlushedAsync(key);
 
         var ttl = await _probe.Db.KeyTimeToLiveAsync(Entry(key));
         Assert.NotNull(ttl);
@@ -59,7 +57,7 @@ public abstract class PendingEntryTests : IAsyncDisposable
     public async Task An_invalidated_pending_entry_is_still_read_and_flushed_and_then_reloaded_from_the_store()
     {
         var key = UniqueKey();
-        _host.Store.BeforeBatch = _ => throw new CacheSidecar.Core.StoreUnavailableException("store down (test)");
+        _host.Store.FailBatches();
         var put = await _host.Client.PutJsonAsync(Wb, key, "\"mine\"");
         await _host.Client.InvalidateAsync(new InvalidateRequest { Namespace = Wb, Keys = { key } });
 
@@ -69,9 +67,7 @@ public abstract class PendingEntryTests : IAsyncDisposable
         Assert.Equal(put.Etag, pending.Etag);
 
         _host.Store.BeforeBatch = null;
-        await StoreProbe.FlushedAsync(_host, Wb, key);
-        await WriteBehindProbe.WaitUntilAsync(async () => !await _probe.HasPendingAsync(key), TimeSpan.FromSeconds(20),
-            "the entry is no longer pending", () => _host.Time.Advance(FlushInterval));
+        await FlushedAsync(key);
 
         // Flushed, the invalidated entry is only a version floor: the next read loads the store.
         var reloaded = await _host.Client.GetAsync(Wb, key);
@@ -83,7 +79,7 @@ public abstract class PendingEntryTests : IAsyncDisposable
     public async Task Touch_moves_a_pending_entrys_expiry_without_giving_it_a_redis_ttl()
     {
         var key = UniqueKey();
-        _host.Store.BeforeBatch = _ => throw new CacheSidecar.Core.StoreUnavailableException("store down (test)");
+        _host.Store.FailBatches();
         await _host.Client.PutJsonAsync(Wb, key, "1");
 
         var touched = await _host.Client.TouchAsync(new TouchRequest
@@ -105,7 +101,7 @@ public abstract class PendingEntryTests : IAsyncDisposable
         var keys = RedisKeyLayout.For(_policy, key);
         var version = Core.Versions.NowMicros(_host.Time);
         // A flusher may claim the record at any time: it moves it into the entry, but cannot flush it yet.
-        _host.Store.BeforeBatch = _ => throw new CacheSidecar.Core.StoreUnavailableException("store down (test)");
+        _host.Store.FailBatches();
         await _probe.Db.HashSetAsync(keys.LegacyPending,
         [
             new HashEntry("v", version), new HashEntry("c", GrpcTestExtensions.Json), new HashEntry("d", "\"legacy\""),
@@ -127,6 +123,14 @@ public abstract class PendingEntryTests : IAsyncDisposable
         Assert.Equal("\"legacy\"", stored.Value.Span.ToArray().AsUtf8());
         Assert.False(await _probe.Db.KeyExistsAsync(keys.LegacyPending));
         Assert.Equal("\"legacy\"", (await _host.Client.GetAsync(Wb, key)).Text());
+    }
+
+    /// <summary>Until the store holds the key and its entry is no longer pending (the flush round completed).</summary>
+    private async Task FlushedAsync(string key)
+    {
+        await StoreProbe.FlushedAsync(_host, Wb, key);
+        await WriteBehindProbe.WaitUntilAsync(async () => !await _probe.HasPendingAsync(key), TimeSpan.FromSeconds(20),
+            "the entry is no longer pending", () => _host.Time.Advance(FlushInterval));
     }
 
     private RedisKey Entry(string key) => RedisKeyLayout.For(_policy, key).Entry;

@@ -330,8 +330,7 @@ public abstract class WriteBehindTests : IAsyncDisposable
 
     protected abstract string RedisConfiguration { get; }
 
-    private void StoreIsDown() =>
-        _host.Store.BeforeBatch = _ => throw new StoreUnavailableException("store down (test)");
+    private void StoreIsDown() => _host.Store.FailBatches();
 
     /// <summary>Advances the fake clock flush interval by flush interval until the key is flushed and the whole backlog is empty.</summary>
     private Task FlushAsync(string key) =>

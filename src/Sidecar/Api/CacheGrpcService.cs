@@ -17,7 +17,8 @@ internal sealed class CacheGrpcService(
     RequestValidator validate,
     StrategyResolver strategies,
     NamespaceRegistry namespaces,
-    SidecarMetrics metrics) : Cache.CacheBase
+    SidecarMetrics metrics,
+    InvalidationStream invalidations) : Cache.CacheBase
 {
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
@@ -180,6 +181,10 @@ internal sealed class CacheGrpcService(
             return new BatchPutResult { Key = write.Key, Code = (int)status.StatusCode, Message = status.Detail };
         }
     }
+
+    public override Task WatchInvalidations(WatchInvalidationsRequest request,
+        IServerStreamWriter<InvalidationEvent> responseStream, ServerCallContext context) =>
+        invalidations.RunAsync(request, responseStream, context.CancellationToken);
 
     public override Task<ListNamespacesResponse> ListNamespaces(ListNamespacesRequest request,
         ServerCallContext context)

@@ -1,5 +1,6 @@
 using CacheSidecar.Contracts.V1;
 using CacheSidecar.Core;
+using CacheSidecar.Invalidations;
 using CacheSidecar.Strategies;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -51,6 +52,33 @@ internal static class ContractMapping
         return response;
     }
 
+    public static InvalidationEvent ToEvent(InvalidationNotice notice)
+    {
+        var contract = new InvalidationEvent
+        {
+            Kind = notice.Kind switch
+            {
+                NoticeKind.Synced => InvalidationEvent.Types.Kind.Synced,
+                NoticeKind.Keys => InvalidationEvent.Types.Kind.Keys,
+                NoticeKind.Namespace => InvalidationEvent.Types.Kind.Namespace,
+                NoticeKind.Tags => InvalidationEvent.Types.Kind.Tags,
+                _ => InvalidationEvent.Types.Kind.Reset,
+            },
+            Namespace = notice.Namespace,
+            Sequence = notice.Sequence,
+        };
+        if (notice.Kind == NoticeKind.Tags)
+        {
+            contract.Tags.AddRange(notice.Items);
+        }
+        else
+        {
+            contract.Keys.AddRange(notice.Items);
+        }
+
+        return contract;
+    }
+
     public static ContractPolicy ToContract(NamespacePolicy policy) => new()
     {
         Name = policy.Name,
@@ -66,5 +94,6 @@ internal static class ContractMapping
         OnStoreDown = policy.OnStoreDown.ToString(),
         StaleWindow = Duration.FromTimeSpan(policy.StaleWindow),
         OnCacheDown = policy.OnCacheDown.ToString(),
+        PublishesInvalidations = policy.PublishesInvalidations,
     };
 }

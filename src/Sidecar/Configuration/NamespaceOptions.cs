@@ -107,4 +107,13 @@ public record NamespaceOptions
     /// </summary>
     [RequiresRestart]
     public NearCacheOptions NearCache { get; set; } = new();
+
+    /// <summary>
+    /// Announce every write and invalidation of the namespace over Redis, so callers can follow them
+    /// with <c>WatchInvalidations</c> and keep their own near cache coherent (DESIGN §2, §11). Costs one
+    /// more Redis step per write; on (implied) whenever <see cref="NearCache"/> is enabled. Set it on
+    /// every instance alike: a write through an instance without it is not announced.
+    /// </summary>
+    [RequiresRestart]
+    public bool PublishInvalidations { get; set; }
 }

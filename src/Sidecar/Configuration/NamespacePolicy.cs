@@ -28,6 +28,11 @@ public sealed record NamespacePolicy : NamespaceOptions
     public bool HasStore => Collection is not null;
 
     /// <summary>
+    /// True when every write is announced to other instances and watchers: asked for, or needed by the L1.
+    /// </summary>
+    public bool PublishesInvalidations => PublishInvalidations || NearCache.Enabled;
+
+    /// <summary>
     /// The partition of <paramref name="key"/>: xxHash32 of its UTF-8 bytes mod
     /// <see cref="NamespaceOptions.Partitions"/>. Generations (whole-namespace invalidation) and, over
     /// Redis, hash tags are per partition.

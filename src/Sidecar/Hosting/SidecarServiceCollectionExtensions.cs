@@ -56,6 +56,7 @@ public static class SidecarServiceCollectionExtensions
 
         services.AddStrategies();
         services.TryAddSingleton<RequestValidator>();
+        services.TryAddSingleton<InvalidationStream>();
         var grpc = services.AddGrpc(options =>
         {
             options.Interceptors.Add<MetricsInterceptor>();

@@ -1,5 +1,6 @@
 using CacheSidecar.CacheTier;
 using CacheSidecar.ChangeStreams;
+using CacheSidecar.Invalidations;
 using CacheSidecar.Configuration;
 using CacheSidecar.NearCache;
 using CacheSidecar.Redis;
@@ -26,6 +27,7 @@ internal static class TierRegistrations
 
         services.TryAddSingleton<NearCacheBus>();
         services.TryAddSingleton<IInvalidationBroadcast>(sp => sp.GetRequiredService<NearCacheBus>());
+        services.TryAddSingleton<IInvalidationFeed>(sp => sp.GetRequiredService<NearCacheBus>());
         services.AddHostedService<NearCacheSynchronizer>();
 
         services.TryAddSingleton<RedisWriteBehindLog>();
@@ -48,7 +50,10 @@ internal static class TierRegistrations
     {
         services.TryAddSingleton<ICacheTier, InMemoryCacheTier>();
         services.AddHealthChecks().AddCheck<InProcessCacheHealthCheck>("cache", tags: [HealthTags.Ready]);
-        services.TryAddSingleton<IInvalidationBroadcast, NoInvalidationBroadcast>();
+        // One instance, one tier: the only invalidations to stream are this instance's own writes.
+        services.TryAddSingleton<LocalInvalidationFeed>();
+        services.TryAddSingleton<IInvalidationBroadcast>(sp => sp.GetRequiredService<LocalInvalidationFeed>());
+        services.TryAddSingleton<IInvalidationFeed>(sp => sp.GetRequiredService<LocalInvalidationFeed>());
 
         // The in-process tier cannot hold acknowledged writes across a crash: write-behind
         // namespaces run as write-through, and StartupReporter says so for each.

@@ -1,4 +1,5 @@
 using CacheSidecar.Configuration;
+using CacheSidecar.Invalidations;
 using CacheSidecar.Strategies;
 using Microsoft.Extensions.Caching.Memory;
 
@@ -7,7 +8,8 @@ namespace CacheSidecar.NearCache;
 /// <summary>
 /// One namespace's L1: values this instance read recently, kept in memory for at most
 /// <see cref="NearCacheOptions.Ttl"/>, bounded by entries and bytes, and dropped when any instance
-/// writes the key (<see cref="NearCacheBus"/>).
+/// writes the key (<see cref="NearCacheBus"/>, through the namespace's <see cref="NamespaceFeed"/>, which
+/// also decides when it may serve: <see cref="Resume"/>, <see cref="Clear"/>).
 /// <para>
 /// A read that misses L1 and goes to Redis may race an invalidation: the invalidation can arrive
 /// while the read is in flight, and the read would then store the value it replaced. Every
@@ -16,7 +18,7 @@ namespace CacheSidecar.NearCache;
 /// stored it.
 /// </para>
 /// </summary>
-internal sealed class NamespaceNearCache : IDisposable
+internal sealed class NamespaceNearCache : INamespaceCopy, IDisposable
 {
     // Invalidation counters are kept per stripe of keys, not per key, so memory stays fixed.
     // A collision only makes a read skip storing its value.
@@ -30,9 +32,7 @@ internal sealed class NamespaceNearCache : IDisposable
     private readonly long[] _stripes = new long[StripeCount];
     private readonly long _slotBytes;
     private readonly TimeProvider _time;
-    private readonly Lock _sequenceLock = new();
     private long _epoch;
-    private long _appliedSequence = -1;
     private volatile bool _inSync;
 
     public NamespaceNearCache(NamespacePolicy ns, TimeProvider time)
@@ -63,18 +63,6 @@ internal sealed class NamespaceNearCache : IDisposable
     /// then (at start, after a lost subscription, after a failed check) nothing is served or stored.
     /// </summary>
     public bool InSync => _inSync;
-
-    /// <summary>The invalidation sequence number this instance has applied last (-1 before the first sync).</summary>
-    public long AppliedSequence
-    {
-        get
-        {
-            lock (_sequenceLock)
-            {
-                return _appliedSequence;
-            }
-        }
-    }
 
     public long Count => _entries.GetCurrentStatistics()?.CurrentEntryCount ?? _entries.Count;
 
@@ -169,60 +157,18 @@ internal sealed class NamespaceNearCache : IDisposable
         _entries.Clear();
     }
 
-    /// <summary>
-    /// Applies one invalidation message. A gap in the sequence means messages were lost (e.g. the
-    /// subscription dropped and came back): everything is cleared. Returns true on a gap.
-    /// </summary>
-    public bool ApplyInvalidation(long sequence, IReadOnlyList<string> keys)
+    /// <summary>Serving and storing may start: the namespace's feed is in sync (<see cref="NamespaceFeed"/>).</summary>
+    public void Resume() => _inSync = true;
+
+    void INamespaceCopy.Drop(IReadOnlyList<string> keys)
     {
-        bool gap;
-        lock (_sequenceLock)
+        foreach (var key in keys)
         {
-            gap = _appliedSequence >= 0 && sequence > _appliedSequence + 1;
-            _appliedSequence = Math.Max(_appliedSequence, sequence);
+            Invalidate(key);
         }
-
-        if (gap || keys.Count == 0)
-        {
-            Clear(stopServing: false);
-        }
-        else
-        {
-            foreach (var key in keys)
-            {
-                Invalidate(key);
-            }
-        }
-
-        return gap;
     }
 
-    /// <summary>
-    /// Compares the applied sequence with Redis's counter. A difference means an invalidation was
-    /// published but not (yet) applied here: clear, and continue from Redis's number.
-    /// Returns true when it had to clear.
-    /// </summary>
-    public bool Resync(long sequenceInRedis)
-    {
-        bool behind;
-        lock (_sequenceLock)
-        {
-            // Not Math.Max: a Redis that lost the counter (restart without persistence) starts
-            // again from 0, and this instance must follow it rather than clear on every check.
-            behind = _appliedSequence != sequenceInRedis;
-            _appliedSequence = sequenceInRedis;
-            if (behind)
-            {
-                // The clear must happen inside the lock: a message applied concurrently must not
-                // be followed by a (stale) read being stored under the old epoch.
-                Clear(stopServing: false);
-            }
-
-            _inSync = true;
-        }
-
-        return behind;
-    }
+    void INamespaceCopy.DropAll(bool stopServing) => Clear(stopServing);
 
     public void Dispose() => _entries.Dispose();
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
-using System.Globalization;
 using CacheSidecar.Configuration;
 using CacheSidecar.Core;
+using CacheSidecar.Invalidations;
 using CacheSidecar.Logging;
 using CacheSidecar.Redis;
 using CacheSidecar.Strategies;
@@ -14,28 +14,35 @@ using StackExchange.Redis;
 namespace CacheSidecar.NearCache;
 
 /// <summary>
-/// Keeps every instance's L1 (<see cref="NamespaceNearCache"/>) coherent through Redis.
+/// Carries every instance's invalidations through Redis to the L1s (<see cref="NamespaceNearCache"/>) and
+/// the <c>WatchInvalidations</c> streams of every instance, one <see cref="NamespaceFeed"/> per namespace
+/// that publishes (<see cref="NamespacePolicy.PublishesInvalidations"/>).
 /// <list type="bullet">
-/// <item>A write (Put, Delete, Invalidate) on any instance drops the key from its own L1, then runs
-/// one Lua step that increments the namespace's invalidation counter and publishes
-/// <c>namespace \n sequence \n key…</c> on the deployment's channel; the write returns after that.</item>
-/// <item>Every instance applies each message to its L1. A gap in the sequence (a message lost)
-/// clears the namespace's L1.</item>
-/// <item>Messages can be lost without a gap showing (the last ones before a disconnect), so each
-/// instance also compares its applied sequence with the counter in Redis every
-/// <see cref="NearCacheOptions.ResyncInterval"/>, and clears on a difference.</item>
-/// <item>While the connection is down, or a check failed, the L1 neither serves nor stores.</item>
+/// <item>A write (Put, Delete, Invalidate, InvalidateTags) on any instance drops the key from its own L1,
+/// then runs one Lua step that increments the namespace's invalidation counter and publishes
+/// <c>sequence \n kind \n item…</c> on the namespace's sharded channel; the write returns after that.</item>
+/// <item>An instance subscribes only to the namespaces it follows: those with an L1 (from start) and
+/// those with a watcher (while it has one). On a cluster, SSUBSCRIBE/SPUBLISH keep each message on the
+/// shard that owns the namespace instead of broadcasting it over the whole cluster bus.</item>
+/// <item>Messages can be lost without a gap showing (the last ones before a disconnect), so each followed
+/// namespace also compares its applied sequence with the counter in Redis every
+/// <see cref="NearCacheOptions.ResyncInterval"/> (<see cref="NamespaceFeed.Resync"/>).</item>
+/// <item>While the connection is down, or a check failed, the L1 neither serves nor stores and watchers
+/// have been told Reset.</item>
 /// </list>
-/// Registered only over Redis: the embedded in-process tier is already local memory.
+/// Registered only over Redis: in embedded mode <see cref="LocalInvalidationFeed"/> feeds the watchers.
 /// </summary>
-internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
+internal sealed class NearCacheBus : IInvalidationBroadcast, IInvalidationFeed, IDisposable
 {
     private readonly RedisConnection _redis;
+    private readonly FrozenDictionary<string, NamespaceFeed> _feeds;
     private readonly FrozenDictionary<string, NamespaceNearCache> _caches;
-    private readonly RedisChannel _channel;
+    private readonly FrozenDictionary<string, SemaphoreSlim> _subscriptionGates;
+    private readonly ConcurrentDictionary<string, bool> _subscribed = new(StringComparer.Ordinal);
     private readonly SidecarMetrics _metrics;
     private readonly ILogger<NearCacheBus> _logger;
     private readonly TimeProvider _time;
+    private int _started;
 
     // Namespaces whose invalidation could not be published: a whole-namespace clear is published
     // for each on the next check, so other instances drop what the lost message should have.
@@ -49,98 +56,101 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _channel = RedisKeyLayout.NearCacheChannel(redis.KeyPrefix);
-        _caches = namespaces.All.Where(ns => ns.NearCache.Enabled)
+        var publishing = namespaces.All.Where(ns => ns.PublishesInvalidations).ToArray();
+        _caches = publishing.Where(ns => ns.NearCache.Enabled)
             .ToFrozenDictionary(ns => ns.Name, ns => new NamespaceNearCache(ns, time), StringComparer.Ordinal);
+        _feeds = publishing.ToFrozenDictionary(
+            ns => ns.Name, ns => new NamespaceFeed(ns, _caches.GetValueOrDefault(ns.Name)), StringComparer.Ordinal);
+        _subscriptionGates = publishing.ToFrozenDictionary(ns => ns.Name, _ => new SemaphoreSlim(1, 1),
+            StringComparer.Ordinal);
         metrics.ObserveNearCache(
             () => _caches.Values.Select(c =>
                 new Measurement<long>(c.Count, new KeyValuePair<string, object?>("namespace", c.Namespace))),
             () => _caches.Values.Select(c =>
                 new Measurement<long>(c.ChargedBytes, new KeyValuePair<string, object?>("namespace", c.Namespace))));
+        metrics.ObserveWatchers(() => _feeds.Values.Where(f => f.WatcherCount > 0).Select(f =>
+            new Measurement<long>(f.WatcherCount, new KeyValuePair<string, object?>("namespace", f.Namespace))));
     }
 
     /// <summary>The namespaces with an active L1 on this instance.</summary>
     public IReadOnlyCollection<NamespaceNearCache> Caches => _caches.Values;
 
+    /// <summary>True when some namespace publishes, so the bus has work (checks, subscriptions).</summary>
+    public bool HasFeeds => _feeds.Count > 0;
+
     /// <summary>The namespace's L1, or null when it has none.</summary>
     public NamespaceNearCache? For(NamespacePolicy ns) =>
         ns.NearCache.Enabled && _caches.TryGetValue(ns.Name, out var l1) ? l1 : null;
 
-    /// <summary>Subscribes and syncs every namespace; until a namespace is synced its L1 is bypassed.</summary>
+    /// <summary>The namespace's feed, or null when it does not publish.</summary>
+    public NamespaceFeed? FeedOf(NamespacePolicy ns) => _feeds.GetValueOrDefault(ns.Name);
+
+    /// <summary>True while this instance is subscribed to the namespace's channel.</summary>
+    public bool IsSubscribed(string ns) => _subscribed.ContainsKey(ns);
+
+    /// <summary>Subscribes and syncs every namespace with an L1; until it is synced its L1 is bypassed.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_caches.Count == 0)
+        if (Interlocked.Exchange(ref _started, 1) == 1)
         {
             return;
         }
 
         _redis.ConnectionFailed += (_, e) => OnConnectionLost(e.ConnectionType);
-        _redis.ConnectionRestored += (_, _) => _ = CheckAllAsync(CancellationToken.None);
+        _redis.ConnectionRestored += (_, _) => _ = CheckDueAsync(CancellationToken.None, all: true);
+        foreach (var feed in _feeds.Values.Where(f => f.Copy is not null))
+        {
+            await FollowAsync(feed, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task KeysChangedAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys) =>
+        ChangedAsync(ns, InvalidationChange.OfKeys([.. keys]));
+
+    public Task TagsChangedAsync(NamespacePolicy ns, IReadOnlyCollection<string> tags) =>
+        ChangedAsync(ns, InvalidationChange.OfTags([.. tags]));
+
+    public Task NamespaceChangedAsync(NamespacePolicy ns) => ChangedAsync(ns, InvalidationChange.WholeNamespace);
+
+    public async Task<IAsyncDisposable> WatchAsync(NamespacePolicy ns, InvalidationWatcher watcher,
+        CancellationToken cancellationToken)
+    {
+        var feed = _feeds[ns.Name];
+        feed.Add(watcher);
         try
         {
-            await _redis.Subscriber.SubscribeAsync(_channel, (_, message) => OnMessage(message))
-                .WaitAsync(cancellationToken)
-                .ConfigureAwait(false);
+            await FollowAsync(feed, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch
         {
-            // Redis is down at start: SubscribeAsync registered the handler and StackExchange.Redis
-            // subscribes when it connects; until a check succeeds nothing is served from L1.
-            SidecarLog.NearCacheCheckFailed(_logger, "*", ex.GetType().Name);
+            await UnwatchAsync(feed, watcher).ConfigureAwait(false);
+            throw;
         }
 
-        await CheckAllAsync(cancellationToken).ConfigureAwait(false);
+        return new Unwatch(this, feed, watcher);
     }
 
-    /// <summary>Drops <paramref name="keys"/> here at once, then tells every instance.</summary>
-    public Task KeysChangedAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys)
-    {
-        var l1 = For(ns);
-        if (l1 is null)
-        {
-            return Task.CompletedTask;
-        }
-
-        foreach (var key in keys)
-        {
-            l1.Invalidate(key);
-        }
-
-        // "\n<key>" per key: keys cannot contain control characters (validated).
-        return PublishAsync(ns, string.Concat(keys.Select(key => "\n" + key)));
-    }
-
-    /// <summary>Clears the namespace here at once, then on every instance.</summary>
-    public Task NamespaceChangedAsync(NamespacePolicy ns)
-    {
-        var l1 = For(ns);
-        if (l1 is null)
-        {
-            return Task.CompletedTask;
-        }
-
-        l1.Clear(stopServing: false);
-        return PublishAsync(ns, string.Empty);
-    }
-
-    /// <summary>How long until the next namespace is due for its sequence check.</summary>
+    /// <summary>How long until the next followed namespace is due for its sequence check.</summary>
     public TimeSpan NextCheckIn()
     {
         var now = _time.GetUtcNow().UtcTicks;
-        var next = _caches.Values.Min(c => _nextCheck.GetValueOrDefault(c.Namespace, now));
-        return TimeSpan.FromTicks(Math.Max(0, next - now));
+        var due = _feeds.Values.Where(f => IsSubscribed(f.Namespace))
+            .Select(f => _nextCheck.GetValueOrDefault(f.Namespace, now))
+            .DefaultIfEmpty(now + _feeds.Values.Min(f => f.Policy.NearCache.ResyncInterval.Ticks))
+            .Min();
+        return TimeSpan.FromTicks(Math.Max(0, due - now));
     }
 
-    /// <summary>Checks every namespace that is due (or all, at start and after a reconnect).</summary>
+    /// <summary>Checks every followed namespace that is due (or all, at start and after a reconnect).</summary>
     public async Task CheckDueAsync(CancellationToken cancellationToken, bool all = false)
     {
         var now = _time.GetUtcNow().UtcTicks;
-        foreach (var l1 in _caches.Values)
+        foreach (var feed in _feeds.Values.Where(f => IsSubscribed(f.Namespace)))
         {
-            if (all || _nextCheck.GetValueOrDefault(l1.Namespace, now) <= now)
+            if (all || _nextCheck.GetValueOrDefault(feed.Namespace, now) <= now)
             {
-                _nextCheck[l1.Namespace] = now + l1.Policy.ResyncInterval.Ticks;
-                await CheckAsync(l1, cancellationToken).ConfigureAwait(false);
+                _nextCheck[feed.Namespace] = now + feed.Policy.NearCache.ResyncInterval.Ticks;
+                await CheckAsync(feed, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -151,19 +161,99 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
         {
             l1.Dispose();
         }
+
+        foreach (var gate in _subscriptionGates.Values)
+        {
+            gate.Dispose();
+        }
     }
 
-    private Task CheckAllAsync(CancellationToken cancellationToken) => CheckDueAsync(cancellationToken, all: true);
+    private async Task ChangedAsync(NamespacePolicy ns, InvalidationChange change)
+    {
+        if (_feeds.TryGetValue(ns.Name, out var feed))
+        {
+            // Here at once (this instance reads its own writes), then on every instance.
+            feed.DropHere(change);
+            await PublishAsync(ns, change).ConfigureAwait(false);
+        }
+    }
 
-    private async Task CheckAsync(NamespaceNearCache l1, CancellationToken cancellationToken)
+    /// <summary>Subscribes to the namespace's channel unless subscribed, then syncs it.</summary>
+    private async Task FollowAsync(NamespaceFeed feed, CancellationToken cancellationToken)
+    {
+        var gate = _subscriptionGates[feed.Namespace];
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (IsSubscribed(feed.Namespace) || !feed.Followed)
+            {
+                return;
+            }
+
+            try
+            {
+                await _redis.Subscriber.SubscribeAsync(
+                        RedisKeyLayout.InvalidationChannel(feed.Policy), (_, message) => OnMessage(feed, message))
+                    .WaitAsync(cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Redis is down: SubscribeAsync registered the handler and StackExchange.Redis subscribes
+                // when it connects; until a check succeeds the feed stays out of sync.
+                SidecarLog.NearCacheCheckFailed(_logger, feed.Namespace, ex.GetType().Name);
+            }
+
+            _subscribed[feed.Namespace] = true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        _nextCheck[feed.Namespace] = _time.GetUtcNow().UtcTicks + feed.Policy.NearCache.ResyncInterval.Ticks;
+        await CheckAsync(feed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Detaches a watcher; the last one of a namespace without an L1 ends the subscription.</summary>
+    private async Task UnwatchAsync(NamespaceFeed feed, InvalidationWatcher watcher)
+    {
+        feed.Remove(watcher);
+        var gate = _subscriptionGates[feed.Namespace];
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (feed.Followed || !_subscribed.TryRemove(feed.Namespace, out _))
+            {
+                return;
+            }
+
+            feed.Lose();
+            try
+            {
+                await _redis.Subscriber.UnsubscribeAsync(RedisKeyLayout.InvalidationChannel(feed.Policy))
+                    .ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // The handler is gone from StackExchange.Redis either way; Redis drops the rest with the connection.
+                SidecarLog.NearCacheCheckFailed(_logger, feed.Namespace, ex.GetType().Name);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task CheckAsync(NamespaceFeed feed, CancellationToken cancellationToken)
     {
         if (!_redis.IsConnected)
         {
             // ConnectionFailed has already cleared; repeat in case this instance missed it.
-            if (l1.InSync)
+            if (feed.Lose())
             {
-                l1.Clear(stopServing: true);
-                _metrics.NearCacheCleared(l1.Namespace, "disconnected");
+                _metrics.NearCacheCleared(feed.Namespace, "disconnected");
             }
 
             return;
@@ -171,44 +261,42 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
 
         try
         {
-            if (_unpublished.TryRemove(l1.Namespace, out var unpublishedNs))
+            if (_unpublished.TryRemove(feed.Namespace, out var unpublishedNs))
             {
-                await PublishAsync(unpublishedNs, string.Empty).ConfigureAwait(false);
+                await PublishAsync(unpublishedNs, InvalidationChange.WholeNamespace).ConfigureAwait(false);
             }
 
-            var ns = unpublishedNs ?? l1.NamespacePolicy;
             var counter = await _redis.ExecuteAsync(
-                    db => db.StringGetAsync(RedisKeyLayout.NearCacheSequence(ns)),
+                    db => db.StringGetAsync(RedisKeyLayout.NearCacheSequence(feed.Policy)),
                     cancellationToken)
                 .ConfigureAwait(false);
             var sequence = counter.IsNull ? 0 : (long)counter;
-            var wasInSync = l1.InSync;
-            if (l1.Resync(sequence) && wasInSync)
+            var wasInSync = feed.InSync;
+            if (feed.Resync(sequence) && wasInSync)
             {
                 // In sync before and behind now: a message was lost without a gap showing.
-                _metrics.NearCacheCleared(l1.Namespace, "behind");
-                SidecarLog.NearCacheBehind(_logger, l1.Namespace, sequence);
+                _metrics.NearCacheCleared(feed.Namespace, "behind");
+                SidecarLog.NearCacheBehind(_logger, feed.Namespace, sequence);
             }
         }
         catch (CacheUnavailableException ex)
         {
-            if (l1.InSync)
+            if (feed.Lose())
             {
-                l1.Clear(stopServing: true);
-                _metrics.NearCacheCleared(l1.Namespace, "check_failed");
-                SidecarLog.NearCacheCheckFailed(_logger, l1.Namespace, ex.Message);
+                _metrics.NearCacheCleared(feed.Namespace, "check_failed");
+                SidecarLog.NearCacheCheckFailed(_logger, feed.Namespace, ex.Message);
             }
         }
     }
 
-    private async Task PublishAsync(NamespacePolicy ns, string keysPayload)
+    private async Task PublishAsync(NamespacePolicy ns, InvalidationChange change)
     {
         try
         {
             // Not the caller's token: the write this follows has happened and must be announced.
             await _redis.ExecuteAsync(
                 db => PublishInvalidationScript.RunAsync(
-                    db, RedisKeyLayout.NearCacheSequence(ns), _channel, ns.Name, keysPayload),
+                    db, RedisKeyLayout.NearCacheSequence(ns), RedisKeyLayout.InvalidationChannel(ns), change),
                 CancellationToken.None).ConfigureAwait(false);
         }
         catch (CacheUnavailableException ex)
@@ -219,30 +307,21 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
         }
     }
 
-    private void OnMessage(RedisValue message)
+    private void OnMessage(NamespaceFeed feed, RedisValue message)
     {
-        var text = (string?)message;
-        if (text is null)
+        if ((string?)message is not { } text || !PublishInvalidationScript.TryParse(text, out var seq, out var change))
         {
-            return;
+            return; // not ours
         }
 
-        var parts = text.Split('\n');
-        if (parts.Length < 2 || !_caches.TryGetValue(parts[0], out var l1)
-            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        _metrics.NearCacheInvalidation(feed.Namespace);
+        if (feed.Apply(seq, change))
         {
-            return; // another namespace (no L1 here), or not ours
+            _metrics.NearCacheCleared(feed.Namespace, "gap");
         }
-
-        _metrics.NearCacheInvalidation(l1.Namespace);
-        var keys = parts.Length == 2 ? [] : parts.AsSpan(2).ToArray();
-        if (l1.ApplyInvalidation(sequence, keys))
+        else if (change.Kind != NoticeKind.Keys)
         {
-            _metrics.NearCacheCleared(l1.Namespace, "gap");
-        }
-        else if (keys.Length == 0)
-        {
-            _metrics.NearCacheCleared(l1.Namespace, "namespace_invalidated");
+            _metrics.NearCacheCleared(feed.Namespace, "namespace_invalidated");
         }
     }
 
@@ -250,12 +329,25 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IDisposable
     {
         // Either connection: pub/sub messages may travel on either (RESP3), and a lost
         // interactive connection means the checks fail too. Stop serving until the next check.
-        foreach (var l1 in _caches.Values)
+        foreach (var feed in _feeds.Values.Where(f => IsSubscribed(f.Namespace)))
         {
-            l1.Clear(stopServing: true);
-            _metrics.NearCacheCleared(l1.Namespace, "disconnected");
+            feed.Lose();
+            _metrics.NearCacheCleared(feed.Namespace, "disconnected");
         }
 
         SidecarLog.NearCacheDisconnected(_logger, connectionType.ToString());
+    }
+
+    private sealed class Unwatch(NearCacheBus bus, NamespaceFeed feed, InvalidationWatcher watcher) : IAsyncDisposable
+    {
+        private int _done;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                await bus.UnwatchAsync(feed, watcher).ConfigureAwait(false);
+            }
+        }
     }
 }

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace CacheSidecar.NearCache;
 
 /// <summary>
-/// Starts the near-cache subscription with the host and runs each namespace's sequence check
-/// every <see cref="NearCacheOptions.ResyncInterval"/> (on the injected <see cref="TimeProvider"/>,
+/// Starts the near-cache subscriptions with the host and runs each followed namespace's sequence
+/// check every <see cref="NearCacheOptions.ResyncInterval"/> (on the injected <see cref="TimeProvider"/>,
 /// so tests drive it with fake time).
 /// </summary>
 internal sealed class NearCacheSynchronizer(
@@ -23,7 +23,7 @@ internal sealed class NearCacheSynchronizer(
             SidecarLog.NearCacheEnabled(logger, ns.Name, l1.MaxEntries, l1.MaxBytes, l1.Ttl, l1.ResyncInterval);
         }
 
-        if (bus.Caches.Count == 0)
+        if (!bus.HasFeeds)
         {
             return;
         }

@@ -54,8 +54,13 @@ internal static class RedisKeyLayout
     /// <summary>The namespace's near-cache invalidation counter (its own slot, like the dead letters).</summary>
     public static RedisKey NearCacheSequence(NamespacePolicy ns) => $"{ns.KeyPrefix}:{{{ns.Name}:l1}}:seq";
 
-    /// <summary>The deployment's near-cache invalidation channel (pub/sub, not a key).</summary>
-    public static RedisChannel NearCacheChannel(string keyPrefix) => RedisChannel.Literal(keyPrefix + ":l1");
+    /// <summary>
+    /// The namespace's invalidation channel: sharded pub/sub (SPUBLISH/SSUBSCRIBE), in the counter's slot, so
+    /// on a cluster a message travels only to the shard that owns the namespace and to its subscribers,
+    /// never across the whole cluster bus; an instance subscribes only to the namespaces it follows.
+    /// </summary>
+    public static RedisChannel InvalidationChannel(NamespacePolicy ns) =>
+        RedisChannel.Sharded($"{ns.KeyPrefix}:{{{ns.Name}:l1}}:ch");
 
     /// <summary>
     /// One dead-letter stream per namespace (its own slot: dead letters are rare and read by operators).

@@ -12,5 +12,8 @@ internal interface IInvalidationBroadcast
 {
     Task KeysChangedAsync(NamespacePolicy ns, IReadOnlyCollection<string> keys);
 
+    /// <summary>Entries written with any of <paramref name="tags"/> changed (InvalidateTags).</summary>
+    Task TagsChangedAsync(NamespacePolicy ns, IReadOnlyCollection<string> tags);
+
     Task NamespaceChangedAsync(NamespacePolicy ns);
 }

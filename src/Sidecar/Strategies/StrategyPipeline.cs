@@ -110,7 +110,7 @@ internal sealed class StrategyPipeline(
         }
         finally
         {
-            await broadcast.NamespaceChangedAsync(ns).ConfigureAwait(false);
+            await broadcast.TagsChangedAsync(ns, tags).ConfigureAwait(false);
         }
     }
 

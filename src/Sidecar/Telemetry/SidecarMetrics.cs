@@ -32,6 +32,7 @@ internal sealed class SidecarMetrics
     private Func<int>? _circuitState;
     private Func<IEnumerable<Measurement<long>>>? _nearCacheEntries;
     private Func<IEnumerable<Measurement<long>>>? _nearCacheBytes;
+    private Func<IEnumerable<Measurement<long>>>? _watchers;
 
     public SidecarMetrics(IMeterFactory meterFactory)
     {
@@ -83,6 +84,11 @@ internal sealed class SidecarMetrics
             () => _nearCacheBytes?.Invoke() ?? [],
             "By",
             "Bytes charged to the near-cache (each entry at least MaxBytes / MaxEntries), by namespace");
+        meter.CreateObservableGauge(
+            "cachesidecar.invalidation_watchers",
+            () => _watchers?.Invoke() ?? [],
+            "{stream}",
+            "Open WatchInvalidations streams, by namespace");
     }
 
     public void Rpc(string rpc, string ns, Grpc.Core.StatusCode status, TimeSpan duration) =>
@@ -107,6 +113,9 @@ internal sealed class SidecarMetrics
         _nearCacheEntries = entries;
         _nearCacheBytes = bytes;
     }
+
+    /// <summary>The invalidation bus hands over its per-namespace watcher counts.</summary>
+    public void ObserveWatchers(Func<IEnumerable<Measurement<long>>> watchers) => _watchers = watchers;
 
     public void StoreCall(string operation, bool ok, TimeSpan duration) =>
         _storeDuration.Record(duration.TotalSeconds, new("operation", operation), new("outcome", ok ? "ok" : "error"));

@@ -33,11 +33,12 @@ public sealed class LayeringTests
         ["Store"] = [.. Foundation],
         ["CacheTier"] = ["Redis", .. Foundation],
         ["Strategies"] = ["CacheTier", "Store", .. Foundation],
-        ["NearCache"] = ["Strategies", "Redis", .. Foundation],
+        ["Invalidations"] = ["Strategies", .. Foundation],
+        ["NearCache"] = ["Invalidations", "Strategies", "Redis", .. Foundation],
         ["WriteBehind"] = ["Strategies", "CacheTier", "Store", "Redis", .. Foundation],
         ["ChangeStreams"] = ["Strategies", "CacheTier", "Store", "Redis", .. Foundation],
-        ["Api"] = ["Strategies", .. Foundation],
-        ["Hosting"] = ["Api", "NearCache", "WriteBehind", "ChangeStreams", "Strategies", "CacheTier", "Store", "Redis", .. Foundation],
+        ["Api"] = ["Invalidations", "Strategies", .. Foundation],
+        ["Hosting"] = ["Api", "Invalidations", "NearCache", "WriteBehind", "ChangeStreams", "Strategies", "CacheTier", "Store", "Redis", .. Foundation],
     };
 
     [Fact]

@@ -1,16 +1,21 @@
 using System.Text;
 using CacheSidecar.Configuration;
+using CacheSidecar.Invalidations;
 using CacheSidecar.NearCache;
 using CacheSidecar.Strategies;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CacheSidecar.Tests.NearCache;
 
-/// <summary>The L1's own rules (pure logic, fake clock): bounds, serving time, and the invalidation race guard.</summary>
+/// <summary>
+/// The L1's own rules (pure logic, fake clock): bounds, serving time, the invalidation race guard, and how its
+/// feed's sequence (gaps, checks against the counter) clears it.
+/// </summary>
 public sealed class NamespaceNearCacheTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly List<NamespaceNearCache> _caches = [];
+    private readonly Dictionary<NamespaceNearCache, NamespaceFeed> _feeds = [];
 
     public void Dispose()
     {
@@ -27,7 +32,7 @@ public sealed class NamespaceNearCacheTests : IDisposable
         l1.Offer("k", l1.BeginRead("k"), Value("v1"));
         Assert.False(l1.TryGet("k", out _));
 
-        l1.Resync(0);
+        Feed(l1).Resync(0);
         l1.Offer("k", l1.BeginRead("k"), Value("v1"));
 
         Assert.True(l1.TryGet("k", out var hit));
@@ -87,7 +92,7 @@ public sealed class NamespaceNearCacheTests : IDisposable
     {
         var l1 = Create();
         var ticket = l1.BeginRead("k");
-        l1.ApplyInvalidation(1, []); // whole-namespace invalidation
+        Feed(l1).Apply(1, InvalidationChange.WholeNamespace); // whole-namespace invalidation
         l1.Offer("k", ticket, Value("old"));
 
         Assert.False(l1.TryGet("k", out _));
@@ -100,7 +105,7 @@ public sealed class NamespaceNearCacheTests : IDisposable
         l1.Offer("a", l1.BeginRead("a"), Value("A"));
         l1.Offer("b", l1.BeginRead("b"), Value("B"));
 
-        var gap = l1.ApplyInvalidation(1, ["a"]);
+        var gap = Feed(l1).Apply(1, InvalidationChange.OfKeys(["a"]));
 
         Assert.False(gap);
         Assert.False(l1.TryGet("a", out _));
@@ -111,27 +116,27 @@ public sealed class NamespaceNearCacheTests : IDisposable
     public void A_gap_in_the_invalidation_sequence_clears_everything()
     {
         var l1 = Create();
-        l1.ApplyInvalidation(1, ["x"]);
+        Feed(l1).Apply(1, InvalidationChange.OfKeys(["x"]));
         l1.Offer("b", l1.BeginRead("b"), Value("B"));
 
-        var gap = l1.ApplyInvalidation(3, ["a"]); // message 2 was lost
+        var gap = Feed(l1).Apply(3, InvalidationChange.OfKeys(["a"])); // message 2 was lost
 
         Assert.True(gap);
         Assert.False(l1.TryGet("b", out _));
-        Assert.Equal(3, l1.AppliedSequence);
+        Assert.Equal(3, Feed(l1).AppliedSequence);
     }
 
     [Fact]
     public void A_counter_in_redis_ahead_of_the_applied_sequence_clears_everything()
     {
         var l1 = Create();
-        l1.ApplyInvalidation(1, ["x"]);
+        Feed(l1).Apply(1, InvalidationChange.OfKeys(["x"]));
         l1.Offer("b", l1.BeginRead("b"), Value("B"));
 
-        Assert.False(l1.Resync(1));
+        Assert.False(Feed(l1).Resync(1));
         Assert.True(l1.TryGet("b", out _));
 
-        Assert.True(l1.Resync(2)); // message 2 published, never received
+        Assert.True(Feed(l1).Resync(2)); // message 2 published, never received
         Assert.False(l1.TryGet("b", out _));
     }
 
@@ -139,11 +144,11 @@ public sealed class NamespaceNearCacheTests : IDisposable
     public void A_counter_that_went_back_after_a_redis_restart_is_followed_not_cleared_on_every_check()
     {
         var l1 = Create();
-        l1.ApplyInvalidation(57, ["x"]);
+        Feed(l1).Apply(57, InvalidationChange.OfKeys(["x"]));
 
-        Assert.True(l1.Resync(0));
+        Assert.True(Feed(l1).Resync(0));
         l1.Offer("b", l1.BeginRead("b"), Value("B"));
-        Assert.False(l1.Resync(0));
+        Assert.False(Feed(l1).Resync(0));
         Assert.True(l1.TryGet("b", out _));
     }
 
@@ -158,7 +163,7 @@ public sealed class NamespaceNearCacheTests : IDisposable
         Assert.False(l1.TryGet("b", out _));
         Assert.False(l1.InSync);
 
-        l1.Resync(0);
+        Feed(l1).Resync(0);
         l1.Offer("b", l1.BeginRead("b"), Value("B"));
         Assert.True(l1.TryGet("b", out _));
     }
@@ -205,13 +210,17 @@ public sealed class NamespaceNearCacheTests : IDisposable
         });
         var l1 = new NamespaceNearCache(ns, _time);
         _caches.Add(l1);
+        _feeds[l1] = new NamespaceFeed(ns, l1);
         if (synced)
         {
-            l1.Resync(0);
+            Feed(l1).Resync(0);
         }
 
         return l1;
     }
+
+    /// <summary>The feed that sequences the L1's invalidations (as the bus does over Redis).</summary>
+    private NamespaceFeed Feed(NamespaceNearCache l1) => _feeds[l1];
 
     private static ReadResult Value(string text, TimeSpan? ttlRemaining = null) =>
         new(true, Encoding.UTF8.GetBytes(text), "application/json", 1, ReadSource.Cache, Stale: false, ttlRemaining ?? TimeSpan.FromMinutes(10));

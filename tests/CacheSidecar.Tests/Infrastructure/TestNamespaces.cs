@@ -17,6 +17,12 @@ internal static class TestNamespaces
     public const string NearCached = "l1";
     public const string NearCachedWb = "l1-wb";
 
+    /// <summary>Write-through, announces every write for WatchInvalidations, no L1 in the sidecar.</summary>
+    public const string Watched = "watched";
+
+    /// <summary>A pure cache (no store) that announces every write for WatchInvalidations.</summary>
+    public const string WatchedPure = "watched-pure";
+
     /// <summary>How often the near-cache namespaces compare their applied invalidations with Redis (on the host's fake clock).</summary>
     public static readonly TimeSpan NearCacheResync = TimeSpan.FromSeconds(1);
 
@@ -103,6 +109,14 @@ internal static class TestNamespaces
         [$"Sidecar:Namespaces:{NearCachedWb}:NearCache:Enabled"] = "true",
         [$"Sidecar:Namespaces:{NearCachedWb}:NearCache:Ttl"] = "00:01:00",
         [$"Sidecar:Namespaces:{NearCachedWb}:NearCache:ResyncInterval"] = "00:00:01",
+
+        [$"Sidecar:Namespaces:{Watched}:Strategy"] = "WriteThrough",
+        [$"Sidecar:Namespaces:{Watched}:Collection"] = "watched_items",
+        [$"Sidecar:Namespaces:{Watched}:PublishInvalidations"] = "true",
+        [$"Sidecar:Namespaces:{Watched}:NearCache:ResyncInterval"] = "00:00:01",
+
+        [$"Sidecar:Namespaces:{WatchedPure}:Strategy"] = "CacheAside",
+        [$"Sidecar:Namespaces:{WatchedPure}:PublishInvalidations"] = "true",
     };
 
     /// <summary>A key no other test uses.</summary>

@@ -115,7 +115,7 @@ internal static class TestNamespaces
         [$"Sidecar:Namespaces:{Watched}:PublishInvalidations"] = "true",
         [$"Sidecar:Namespaces:{Watched}:NearCache:ResyncInterval"] = "00:00:01",
 
-        [$"Sidecar:Namespaces:{WatchedPure}:Strategy"] = "CacheAside",
+        [$"Sidecar:Namespaces:{WatchedPure}:Strategy"] = "Ttl",
         [$"Sidecar:Namespaces:{WatchedPure}:PublishInvalidations"] = "true",
     };
 

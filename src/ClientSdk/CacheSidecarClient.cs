@@ -2,6 +2,7 @@ using CacheSidecar.Contracts.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using CacheSidecar.Client.NearCache;
 using Microsoft.Extensions.Options;
 
 namespace CacheSidecar.Client;
@@ -15,14 +16,22 @@ public sealed class CacheSidecarClient
 {
     private readonly Cache.CacheClient _client;
     private readonly CacheSidecarClientOptions _options;
+    private readonly SidecarNearCache? _nearCache;
 
     /// <summary>Creates a client over generated stubs (usually from DI, see <c>AddCacheSidecarClient</c>).</summary>
-    public CacheSidecarClient(Cache.CacheClient client, IOptions<CacheSidecarClientOptions> options)
+    /// <param name="client">The generated stub.</param>
+    /// <param name="options">Address, deadline, token, serializer.</param>
+    /// <param name="nearCache">The process's near caches (<see cref="CacheSidecarClientOptions.NearCaches"/>); reads
+    /// of those namespaces are answered from memory while their invalidations stream, and this client's writes
+    /// drop the keys they wrote.</param>
+    public CacheSidecarClient(Cache.CacheClient client, IOptions<CacheSidecarClientOptions> options,
+        SidecarNearCache? nearCache = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         _client = client;
         _options = options.Value;
+        _nearCache = nearCache;
     }
 
     /// <summary>The generated stub, for calls this wrapper does not cover.</summary>
@@ -33,12 +42,19 @@ public sealed class CacheSidecarClient
     public async Task<CacheItem<T>?> GetAsync<T>(string @namespace, string key,
         CancellationToken cancellationToken = default)
     {
-        var response = await Call(
-                options => _client.GetAsync(new GetRequest { Namespace = @namespace, Key = key }, options),
-                cancellationToken)
-            .ConfigureAwait(false);
-        return ToItem<T>(response);
+        if (_nearCache?.For(@namespace) is { } near)
+        {
+            var (answer, hit) = await near.GetAsync(key, (k, token) => ReadAsync(@namespace, k, token),
+                cancellationToken).ConfigureAwait(false);
+            return ToItem<T>(answer) is { } item ? item with { FromNearCache = hit } : null;
+        }
+
+        return ToItem<T>(await ReadAsync(@namespace, key, cancellationToken).ConfigureAwait(false));
     }
+
+    private Task<GetResponse> ReadAsync(string @namespace, string key, CancellationToken cancellationToken) =>
+        Call(options => _client.GetAsync(new GetRequest { Namespace = @namespace, Key = key }, options),
+            cancellationToken);
 
     /// <summary>
     /// Reads many keys of one namespace in one call; one entry per key, in order (null where missing).
@@ -47,11 +63,36 @@ public sealed class CacheSidecarClient
     public async Task<IReadOnlyList<CacheItem<T>?>> BatchGetAsync<T>(string @namespace, IEnumerable<string> keys,
         CancellationToken cancellationToken = default)
     {
+        var wanted = keys.ToList();
+        var answers = new GetResponse?[wanted.Count];
+        var near = _nearCache?.For(@namespace);
         var request = new BatchGetRequest { Namespace = @namespace };
-        request.Keys.AddRange(keys);
-        var response = await Call(options => _client.BatchGetAsync(request, options), cancellationToken)
-            .ConfigureAwait(false);
-        return response.Items.Select(item => ToItem<T>(item.Result)).ToList();
+        var missed = new List<(int Index, (long, long) Ticket)>();
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            if (near is not null && near.TryGet(wanted[i], out var hit))
+            {
+                answers[i] = hit;
+                continue;
+            }
+
+            missed.Add((i, near?.BeginRead(wanted[i]) ?? default));
+            request.Keys.Add(wanted[i]);
+        }
+
+        if (missed.Count > 0)
+        {
+            var response = await Call(options => _client.BatchGetAsync(request, options), cancellationToken)
+                .ConfigureAwait(false);
+            for (var j = 0; j < missed.Count; j++)
+            {
+                var (index, ticket) = missed[j];
+                answers[index] = response.Items[j].Result;
+                near?.Offer(wanted[index], ticket, response.Items[j].Result);
+            }
+        }
+
+        return answers.Select(answer => ToItem<T>(answer!)).ToList();
     }
 
     /// <summary>Writes one key through the namespace's strategy.</summary>
@@ -108,14 +149,14 @@ public sealed class CacheSidecarClient
             request.Ttl = Duration.FromTimeSpan(entryTtl);
         }
 
-        var response = await Call(options => _client.IncrementAsync(request, options), cancellationToken)
+        var response = await Write(@namespace, [key], options => _client.IncrementAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return response.Value;
     }
 
     private async Task<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken)
     {
-        var response = await Call(options => _client.PutAsync(request, options), cancellationToken)
+        var response = await Write(request.Namespace, [request.Key], options => _client.PutAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return new PutResult(response.Etag, response.Persisted, response.Queued);
     }
@@ -151,7 +192,7 @@ public sealed class CacheSidecarClient
         CancellationToken cancellationToken = default)
     {
         var request = new DeleteRequest { Namespace = @namespace, Key = key, IfMatch = ifMatch ?? string.Empty };
-        var response = await Call(options => _client.DeleteAsync(request, options), cancellationToken)
+        var response = await Write(@namespace, [key], options => _client.DeleteAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return response.Deleted;
     }
@@ -165,7 +206,7 @@ public sealed class CacheSidecarClient
     {
         var request = new InvalidateRequest { Namespace = @namespace };
         request.Keys.AddRange(keys);
-        var response = await Call(options => _client.InvalidateAsync(request, options), cancellationToken)
+        var response = await Write(@namespace, request.Keys, options => _client.InvalidateAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return response.Invalidated;
     }
@@ -205,7 +246,8 @@ public sealed class CacheSidecarClient
             request.Items.Add(item);
         }
 
-        var response = await Call(options => _client.BatchPutAsync(request, options), cancellationToken)
+        var response = await Write(@namespace, request.Items.Select(i => i.Key).ToList(), options => _client.BatchPutAsync(request, options),
+                cancellationToken)
             .ConfigureAwait(false);
         return response.Items
             .Select(r => new PutManyResult(
@@ -230,7 +272,7 @@ public sealed class CacheSidecarClient
             Key = key,
             Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(ttl),
         };
-        var response = await Call(options => _client.TouchAsync(request, options), cancellationToken)
+        var response = await Write(@namespace, [key], options => _client.TouchAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return response.Found;
     }
@@ -247,13 +289,16 @@ public sealed class CacheSidecarClient
     {
         var request = new InvalidateTagsRequest { Namespace = @namespace };
         request.Tags.AddRange(tags);
-        await Call(options => _client.InvalidateTagsAsync(request, options), cancellationToken).ConfigureAwait(false);
+        await Write(@namespace, keys: null, options => _client.InvalidateTagsAsync(request, options), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Drops every cache entry of the namespace in O(1); the store is untouched.</summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
     public async Task InvalidateNamespaceAsync(string @namespace, CancellationToken cancellationToken = default) =>
-        await Call(
+        await Write(
+                @namespace,
+                keys: null,
                 options => _client.InvalidateAsync(
                     new InvalidateRequest { Namespace = @namespace, WholeNamespace = true },
                     options),
@@ -279,6 +324,36 @@ public sealed class CacheSidecarClient
             response.Stale,
             response.TtlRemaining?.ToTimeSpan())
         : null;
+
+    /// <summary>
+    /// A call that changes <paramref name="keys"/> (null: the whole namespace). Afterwards, even when it failed (it
+    /// may still have changed them), this process's near cache drops them: it reads its own writes at once.
+    /// </summary>
+    private async Task<TResponse> Write<TResponse>(string @namespace, IReadOnlyCollection<string>? keys,
+        Func<CallOptions, AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Call(call, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_nearCache?.For(@namespace) is { } near)
+            {
+                if (keys is null)
+                {
+                    near.Clear();
+                }
+                else
+                {
+                    foreach (var key in keys)
+                    {
+                        near.Drop(key);
+                    }
+                }
+            }
+        }
+    }
 
     private async Task<TResponse> Call<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> call,
         CancellationToken cancellationToken)

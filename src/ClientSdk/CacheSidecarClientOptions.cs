@@ -1,3 +1,5 @@
+using CacheSidecar.Client.NearCache;
+
 namespace CacheSidecar.Client;
 
 /// <summary>
@@ -22,4 +24,18 @@ public sealed class CacheSidecarClientOptions
     /// How values are turned into bytes and back. Default: <see cref="SystemTextJsonCacheSerializer"/>.
     /// </summary>
     public ICacheValueSerializer Serializer { get; set; } = new SystemTextJsonCacheSerializer();
+
+    /// <summary>
+    /// Namespaces answered from an in-process near cache (opt-in, one entry per namespace), kept coherent by the
+    /// sidecar's <c>WatchInvalidations</c> stream (<see cref="SidecarNearCache"/>). Empty by default.
+    /// </summary>
+    /// <example><code>o.NearCaches["products"] = new NearCacheOptions { MaxEntries = 50_000 };</code></example>
+    public IDictionary<string, NearCacheOptions> NearCaches { get; } =
+        new Dictionary<string, NearCacheOptions>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How often the sidecar sends a heartbeat on the invalidation stream when nothing else happens; the near cache
+    /// treats two intervals of silence as a dead stream (clears, bypasses, reconnects). Default: 1 second.
+    /// </summary>
+    public TimeSpan InvalidationHeartbeat { get; set; } = TimeSpan.FromSeconds(1);
 }

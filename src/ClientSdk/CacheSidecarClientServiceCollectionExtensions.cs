@@ -1,3 +1,4 @@
+using CacheSidecar.Client.NearCache;
 using CacheSidecar.Contracts.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +30,12 @@ public static class CacheSidecarClientServiceCollectionExtensions
         }
 
         services.TryAddTransient<CacheSidecarClient>();
+        // One near cache (and one invalidation stream) per process, whatever the number of clients resolved.
+        services.TryAddSingleton(sp => new SidecarNearCache(
+            sp.GetRequiredService<Cache.CacheClient>(),
+            sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>(),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return services
             .AddGrpcClient<Cache.CacheClient>((sp, grpc) =>
             {

@@ -73,8 +73,12 @@ public sealed class UnixSocketProcessTests
     /// <summary>Binds a socket file and closes it without removing it: a file nobody listens on.</summary>
     private static void LeaveStaleSocket(string path)
     {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint(path));
+        // A process that binds and dies without unlinking, as a SIGKILLed sidecar does (.NET's Socket would unlink
+        // the file when disposed, so it cannot leave one behind).
+        using var python = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+            "/usr/bin/python3",
+            ["-c", "import os, socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); os._exit(0)", path]))!;
+        Assert.True(python.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.True(File.Exists(path));
     }
 }

@@ -44,11 +44,16 @@ public static class CacheSidecarDistributedCacheServiceCollectionExtensions
             services.AddCacheSidecarClient();
         }
 
-        services.TryAddSingleton(sp => new SidecarDistributedCache(
-            sp.GetRequiredService<Cache.CacheClient>(),
-            sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value,
-            sp.GetRequiredService<IOptions<CacheSidecarDistributedCacheOptions>>().Value.Namespace,
-            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddSingleton(sp =>
+        {
+            // Options first: a missing namespace is reported as such, before anything else is built.
+            var @namespace = sp.GetRequiredService<IOptions<CacheSidecarDistributedCacheOptions>>().Value.Namespace;
+            return new SidecarDistributedCache(
+                sp.GetRequiredService<Cache.CacheClient>(),
+                sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value,
+                @namespace,
+                sp.GetService<TimeProvider>() ?? TimeProvider.System);
+        });
         // Add, not TryAdd: asking for the sidecar is explicit and must win over a default registered earlier.
         services.AddSingleton<IDistributedCache>(sp => sp.GetRequiredService<SidecarDistributedCache>());
         services.AddSingleton<IBufferDistributedCache>(sp => sp.GetRequiredService<SidecarDistributedCache>());

@@ -82,7 +82,8 @@ internal readonly record struct EntryExpiration(TimeSpan? Sliding, DateTimeOffse
 
         if (Absolute is { } absolute)
         {
-            media.Parameters.Add(new NameValueHeaderValue(AbsoluteParameter, Invariant(absolute.ToUnixTimeMilliseconds())));
+            var milliseconds = absolute.ToUnixTimeMilliseconds();
+            media.Parameters.Add(new NameValueHeaderValue(AbsoluteParameter, Invariant(milliseconds)));
         }
 
         return media.ToString();

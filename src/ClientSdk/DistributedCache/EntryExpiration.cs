@@ -19,6 +19,8 @@ internal readonly record struct EntryExpiration(TimeSpan? Sliding, DateTimeOffse
     private const string SlidingParameter = "sliding";
     private const string AbsoluteParameter = "absolute";
 
+    private static readonly long MaxMilliseconds = (long)TimeSpan.MaxValue.TotalMilliseconds;
+
     /// <summary>The sidecar counts TTLs in whole milliseconds; anything shorter is rounded up to this.</summary>
     private static readonly TimeSpan Resolution = TimeSpan.FromMilliseconds(1);
 
@@ -55,7 +57,9 @@ internal readonly record struct EntryExpiration(TimeSpan? Sliding, DateTimeOffse
                 continue;
             }
 
-            if (string.Equals(parameter.Name, SlidingParameter, StringComparison.OrdinalIgnoreCase) && number > 0)
+            // Out-of-range numbers (another writer's) are ignored like unknown parameters, never thrown on read.
+            if (string.Equals(parameter.Name, SlidingParameter, StringComparison.OrdinalIgnoreCase)
+                && number > 0 && number <= MaxMilliseconds)
             {
                 sliding = TimeSpan.FromMilliseconds(number);
             }

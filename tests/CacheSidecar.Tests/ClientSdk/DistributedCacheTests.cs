@@ -257,6 +257,28 @@ public sealed class DistributedCacheTests : IAsyncDisposable
         await Assert.ThrowsAsync<ArgumentNullException>(() => _cache.GetAsync(null!));
     }
 
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/vnd.cachesidecar.distributed-cache; sliding=99999999999999999999; absolute=soon")]
+    [InlineData("application/vnd.cachesidecar.distributed-cache; sliding=9223372036854775807")]
+    public async Task A_value_another_client_wrote_is_read_as_it_is_whatever_its_content_type(string contentType)
+    {
+        var key = UniqueKey();
+        await _host.Client.PutAsync(new PutRequest
+        {
+            Namespace = PureCache,
+            Key = key,
+            Value = Google.Protobuf.ByteString.CopyFromUtf8("{\"n\":1}"),
+            ContentType = contentType,
+            Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(4)),
+        });
+
+        var read = await _cache.GetAsync(key);
+
+        Assert.Equal("{\"n\":1}"u8.ToArray(), read);
+        AssertTtl(TimeSpan.FromMinutes(4), await _host.Client.GetAsync(PureCache, key)); // nothing to slide
+    }
+
     [Fact]
     public async Task A_cancelled_call_throws_OperationCanceledException()
     {

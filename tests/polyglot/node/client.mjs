@@ -17,19 +17,17 @@
 // Prints one line per check and exits 1 on the first failure (2 on bad usage).
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { bearer, defaultProtos, loadCache, target } from './contract.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
   options: {
     serving: { type: 'string', default: process.env.CACHESIDECAR_SERVING },
     unavailable: { type: 'string', default: process.env.CACHESIDECAR_UNAVAILABLE },
     token: { type: 'string', default: process.env.CACHESIDECAR_TOKEN },
-    protos: { type: 'string', default: process.env.CACHESIDECAR_PROTOS ?? path.resolve(here, '../../../protos') },
+    protos: { type: 'string', default: process.env.CACHESIDECAR_PROTOS ?? defaultProtos },
   },
 });
 if (!args.serving || !args.unavailable || !args.token) {
@@ -38,17 +36,8 @@ if (!args.serving || !args.unavailable || !args.token) {
   process.exit(2);
 }
 
-// The contract as any caller sees it: the .proto file, with protos/ as the include root so that
-// google/api/annotations.proto resolves to the vendored copy (the well-known types ship with protobufjs).
-const definition = protoLoader.loadSync(path.join(args.protos, 'cachesidecar/v1/cache.proto'), {
-  includeDirs: [args.protos],
-  keepCase: true,
-  longs: String,
-  enums: String, // ValueSource as 'VALUE_SOURCE_STORE', not 2: the assertions read like the contract
-  defaults: true,
-  oneofs: true,
-});
-const { Cache } = grpc.loadPackageDefinition(definition).cachesidecar.v1;
+// The contract as any caller sees it: the .proto file, loaded at run time (contract.mjs).
+const Cache = loadCache(args.protos);
 
 // grpc.health.v1 is a standard gRPC service the sidecar serves, but its .proto is not part of
 // protos/. Its two messages are tiny, so they are declared here (same names, numbers and types as
@@ -65,7 +54,6 @@ const healthDefinition = protoLoader.fromJSON({
 }, { keepCase: true, enums: String, defaults: true });
 const { Health } = grpc.loadPackageDefinition(healthDefinition).grpc.health.v1;
 
-const target = (address) => address.replace(/^https?:\/\//, ''); // accept "http://host:port" too
 const serving = new Cache(target(args.serving), grpc.credentials.createInsecure());
 const unavailable = new Cache(target(args.unavailable), grpc.credentials.createInsecure());
 const servingHealth = new Health(target(args.serving), grpc.credentials.createInsecure());
@@ -74,14 +62,6 @@ const unavailableHealth = new Health(target(args.unavailable), grpc.credentials.
 const CALL_DEADLINE_MS = 10_000; // every call is bounded: a hung sidecar fails the run, it never stalls it
 // The unavailable sidecar fails a store call after its server-selection timeout, so allow more.
 const UNAVAILABLE_DEADLINE_MS = 20_000;
-
-function bearer(token) {
-  const metadata = new grpc.Metadata();
-  if (token !== null) {
-    metadata.set('authorization', `Bearer ${token}`);
-  }
-  return metadata;
-}
 
 /** One unary call as a promise; token null sends no authorization header at all. */
 function call(client, method, request, { token = args.token, deadlineMs = CALL_DEADLINE_MS } = {}) {

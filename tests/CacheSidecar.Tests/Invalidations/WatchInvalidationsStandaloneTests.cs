@@ -34,4 +34,39 @@ public sealed class WatchInvalidationsStandaloneTests
 
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
     }
+
+    [Fact]
+    public async Task Over_http_json_the_events_arrive_one_json_object_per_line()
+    {
+        await using var host = SidecarHost.Start(redis: null, mongo: null);
+        using var http = host.Server.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/invalidations:watch")
+        {
+            Content = new StringContent($$"""{"namespaces":["{{WatchedPure}}"]}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var lines = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var synced = await NextJsonLineAsync(lines);
+        var key = UniqueKey();
+
+        await host.Client.PutJsonAsync(WatchedPure, key, "1");
+        var put = await NextJsonLineAsync(lines);
+
+        Assert.Equal("SYNCED", synced.GetProperty("kind").GetString());
+        Assert.Equal("KEYS", put.GetProperty("kind").GetString());
+        Assert.Equal(key, put.GetProperty("keys")[0].GetString());
+    }
+
+    private static async Task<System.Text.Json.JsonElement> NextJsonLineAsync(StreamReader lines)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var line = await lines.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("the response ended");
+            if (line.Trim().TrimStart('[', ',').Trim() is { Length: > 0 } json && json != "]")
+            {
+                return System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
+            }
+        }
+    }
 }

@@ -324,6 +324,37 @@ await check('InvalidateTags users: a value Put with the tag is loaded from the s
   await expectStatus(call(serving, 'InvalidateTags', { namespace: 'users', tags: [] }), grpc.status.INVALID_ARGUMENT);
 });
 
+await check('WatchInvalidations sessions: SYNCED, then KEYS with the next sequence for a Put; '
+  + 'FAILED_PRECONDITION for users, which does not publish', async () => {
+  const watch = (namespaces) => serving.WatchInvalidations({ namespaces }, bearer(args.token),
+    { deadline: new Date(Date.now() + CALL_DEADLINE_MS) });
+  const stream = watch(['sessions']);
+  try {
+    const events = stream[Symbol.asyncIterator]();
+    const next = async (skip) => {
+      for (;;) {
+        const { value, done } = await events.next();
+        assert.ok(!done, 'the stream ended');
+        if (!skip.includes(value.kind)) return value;
+      }
+    };
+    const synced = await next(['RESET', 'HEARTBEAT']); // RESET first while the sidecar subscribes
+    assert.deepEqual([synced.kind, synced.namespace], ['SYNCED', 'sessions']);
+    await call(serving, 'Put', { namespace: 'sessions', key: key('watched'), value: Buffer.from('1'), content_type: JSON_TYPE });
+    const put = await next(['HEARTBEAT']);
+    assert.deepEqual([put.kind, Number(put.sequence), put.keys], ['KEYS', Number(synced.sequence) + 1, [key('watched')]]);
+  } finally {
+    stream.cancel();
+  }
+  const refused = watch(['users']);
+  const error = await new Promise((resolve) => {
+    refused.on('data', () => resolve(new Error('users, which does not publish, was watchable')));
+    refused.on('error', resolve);
+  });
+  assert.equal(error.code, grpc.status.FAILED_PRECONDITION, `status (details: ${error.details})`);
+  assert.ok(error.details, 'the status carries a message');
+});
+
 await check('Invalidate whole namespace sessions: the pure-cache entry is gone', async () => {
   const { invalidated } = await call(serving, 'Invalidate', { namespace: 'sessions', whole_namespace: true });
   assert.equal(invalidated, 0, '0 for whole_namespace');

@@ -381,6 +381,30 @@ def main():
         expect_status(grpc.StatusCode.INVALID_ARGUMENT, serving.InvalidateTags,
                       cache_pb2.InvalidateTagsRequest(namespace="users", tags=[]))
 
+    @check("WatchInvalidations sessions: SYNCED, then KEYS with the next sequence for a Put; "
+           "FAILED_PRECONDITION for users, which does not publish")
+    def _():
+        event_type = cache_pb2.InvalidationEvent
+        stream = serving.WatchInvalidations(cache_pb2.WatchInvalidationsRequest(namespaces=["sessions"]))
+        try:
+            # RESET first while the sidecar subscribes; HEARTBEATs whenever nothing happens.
+            synced = next(e for e in stream if e.kind not in (event_type.RESET, event_type.HEARTBEAT))
+            expect_equal((synced.kind, synced.namespace), (event_type.SYNCED, "sessions"), "the opening event")
+            serving.Put(cache_pb2.PutRequest(namespace="sessions", key=key("watched"), value=b"1",
+                                             content_type=JSON_TYPE))
+            put = next(e for e in stream if e.kind != event_type.HEARTBEAT)
+            expect_equal((put.kind, put.sequence, list(put.keys)),
+                         (event_type.KEYS, synced.sequence + 1, [key("watched")]), "the Put's event")
+        finally:
+            stream.cancel()
+        refused = serving.WatchInvalidations(cache_pb2.WatchInvalidationsRequest(namespaces=["users"]))
+        try:
+            next(refused)
+            raise AssertionError("users, which does not publish, was watchable")
+        except grpc.RpcError as error:
+            expect_equal(error.code(), grpc.StatusCode.FAILED_PRECONDITION, f"status (details: {error.details()})")
+            expect(error.details(), "the status carries a message")
+
     @check("Invalidate whole namespace sessions: the pure-cache entry is gone")
     def _():
         response = serving.Invalidate(cache_pb2.InvalidateRequest(namespace="sessions", whole_namespace=True))

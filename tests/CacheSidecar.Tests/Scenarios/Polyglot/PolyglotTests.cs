@@ -23,7 +23,7 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
     /// A check dropped from a client fails here, not silently.</summary>
     private static readonly string[] Covered =
     [
-        "health", "ListNamespaces", "Get", "BatchGet", "Put", "Delete", "Invalidate", "Touch", "BatchPut", "Increment", "if_none_match", "InvalidateTags",
+        "health", "ListNamespaces", "Get", "BatchGet", "Put", "Delete", "Invalidate", "Touch", "BatchPut", "Increment", "if_none_match", "InvalidateTags", "WatchInvalidations",
         "whole namespace", "INVALID_ARGUMENT", "OUT_OF_RANGE", "NOT_FOUND", "FAILED_PRECONDITION", "RESOURCE_EXHAUSTED", "UNAVAILABLE", "UNAUTHENTICATED", "DEADLINE_EXCEEDED",
     ];
 
@@ -189,6 +189,7 @@ public sealed partial class PolyglotTests(RedisSingleFixture redis)
                 ["Sidecar__Mongo__Database"] = "polyglot",
                 ["Sidecar__Mongo__ServerSelectionTimeout"] = "00:00:02",
                 ["Sidecar__Auth__Token"] = token,
+                ["Sidecar__Namespaces__sessions__PublishInvalidations"] = "true", // watched by the clients
             });
             var unavailable = TestSidecar.Start(new Dictionary<string, string?>
             {

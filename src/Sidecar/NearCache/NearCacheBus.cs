@@ -82,9 +82,6 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IInvalidationFeed, 
     public NamespaceNearCache? For(NamespacePolicy ns) =>
         ns.NearCache.Enabled && _caches.TryGetValue(ns.Name, out var l1) ? l1 : null;
 
-    /// <summary>The namespace's feed, or null when it does not publish.</summary>
-    public NamespaceFeed? FeedOf(NamespacePolicy ns) => _feeds.GetValueOrDefault(ns.Name);
-
     /// <summary>True while this instance is subscribed to the namespace's channel.</summary>
     public bool IsSubscribed(string ns) => _subscribed.ContainsKey(ns);
 

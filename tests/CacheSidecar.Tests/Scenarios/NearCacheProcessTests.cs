@@ -52,15 +52,15 @@ public sealed class NearCacheProcessTests(ITestOutputHelper output)
         var afterDisconnect = await MeasureAsync(clientA, clientB, keys, DisconnectRounds, beforePut: () =>
             admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub"));
 
-        output.WriteLine(steady.Describe("steady"));
-        output.WriteLine(afterDisconnect.Describe("right after CLIENT KILL TYPE pubsub"));
+        output.WriteLine(steady.Describe("near-cache", "steady"));
+        output.WriteLine(afterDisconnect.Describe("near-cache", "right after CLIENT KILL TYPE pubsub"));
         var fromL1 = await NearCacheReadsAsync(b);
         output.WriteLine($"B answered {fromL1} reads from its near-cache");
 
         // Not vacuous: B really served from L1, and really held the old value when the Put came.
         Assert.True(fromL1 >= Rounds, $"B served only {fromL1} reads from its near-cache");
-        Assert.True(steady.Max < StalenessBound, steady.Describe("steady"));
-        Assert.True(afterDisconnect.Max < StalenessBound, afterDisconnect.Describe("after disconnect"));
+        Assert.True(steady.Max < StalenessBound, steady.Describe("near-cache", "steady"));
+        Assert.True(afterDisconnect.Max < StalenessBound, afterDisconnect.Describe("near-cache", "after disconnect"));
     }
 
     private static SidecarProcess StartSidecar(string redis, string mongo)
@@ -82,7 +82,7 @@ public sealed class NearCacheProcessTests(ITestOutputHelper output)
     /// writes a new value, and B reads until it sees it. The window is from A's Put returning to
     /// B's first read that returned the new value (an upper bound: it includes that read's round trip).
     /// </summary>
-    private static async Task<Windows> MeasureAsync(Cache.CacheClient a, Cache.CacheClient b, string[] keys, int rounds, Func<Task>? beforePut)
+    private static async Task<StalenessWindows> MeasureAsync(Cache.CacheClient a, Cache.CacheClient b, string[] keys, int rounds, Func<Task>? beforePut)
     {
         var windows = new List<TimeSpan>();
         var staleReads = 0;
@@ -111,7 +111,7 @@ public sealed class NearCacheProcessTests(ITestOutputHelper output)
             windows.Add(clock.Elapsed);
         }
 
-        return new Windows(windows, staleReads);
+        return new StalenessWindows(windows, staleReads, StalenessBound);
     }
 
     private static async Task<long> NearCacheReadsAsync(SidecarProcess sidecar)
@@ -123,18 +123,5 @@ public sealed class NearCacheProcessTests(ITestOutputHelper output)
                 && line.Contains("source=\"near_cache\"", StringComparison.Ordinal)
                 && line.Contains($"namespace=\"{Namespace}\"", StringComparison.Ordinal))
             .Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-    }
-
-    private sealed record Windows(List<TimeSpan> All, int StaleReads)
-    {
-        public TimeSpan Max => All.Max();
-
-        public string Describe(string phase)
-        {
-            var sorted = All.Order().ToList();
-            string Ms(double q) => sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(q * sorted.Count) - 1)].TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture);
-            return $"near-cache staleness after a Put on the other sidecar, {phase}: {sorted.Count} writes, {StaleReads} stale reads; "
-                + $"window p50 {Ms(0.50)} ms, p99 {Ms(0.99)} ms, max {Ms(1.0)} ms (bound {StalenessBound.TotalMilliseconds:0} ms)";
-        }
     }
 }

@@ -55,20 +55,20 @@ public sealed class SdkNearCacheProcessTests(ITestOutputHelper output)
         }
 
         await UntilAsync(() => Task.FromResult(app.NearCache.IsServing(Namespace)));
-        var steady = await MeasureAsync(app.Client, writer, keys, Rounds, beforePut: null);
+        var (steady, warmHits) = await MeasureAsync(app.Client, writer, keys, Rounds, beforePut: null);
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{servers.Redis.EndPoint},allowAdmin=true");
-        var afterDisconnect = await MeasureAsync(app.Client, writer, keys, DisconnectRounds, beforePut: () =>
+        var (afterDisconnect, _) = await MeasureAsync(app.Client, writer, keys, DisconnectRounds, beforePut: () =>
             admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub"));
 
-        output.WriteLine(steady.Describe("steady"));
-        output.WriteLine(afterDisconnect.Describe("right after CLIENT KILL TYPE pubsub"));
+        output.WriteLine(steady.Describe("SDK near-cache", "steady"));
+        output.WriteLine(afterDisconnect.Describe("SDK near-cache", "right after CLIENT KILL TYPE pubsub"));
         output.WriteLine($"near-cache clears by reason: {clears}");
         // Not vacuous: every round read the old value from memory first, and the killed subscriptions reached
         // the SDK as RESET (A lost its subscription and said so).
-        Assert.Equal(Rounds, steady.WarmHits);
+        Assert.Equal(Rounds, warmHits);
         Assert.True(clears.Count("reset") >= 1, $"no RESET reached the SDK: {clears}");
-        Assert.True(steady.Max < StalenessBound, steady.Describe("steady"));
-        Assert.True(afterDisconnect.Max < StalenessBound, afterDisconnect.Describe("after disconnect"));
+        Assert.True(steady.Max < StalenessBound, steady.Describe("SDK near-cache", "steady"));
+        Assert.True(afterDisconnect.Max < StalenessBound, afterDisconnect.Describe("SDK near-cache", "after disconnect"));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class SdkNearCacheProcessTests(ITestOutputHelper output)
     /// application reads until it sees it. The window runs from B's Put returning to the first read that returned
     /// the new value (an upper bound: it includes that read).
     /// </summary>
-    private static async Task<Windows> MeasureAsync(CacheSidecarClient app, Cache.CacheClient writer, string[] keys,
+    private static async Task<(StalenessWindows Windows, int WarmHits)> MeasureAsync(CacheSidecarClient app, Cache.CacheClient writer, string[] keys,
         int rounds, Func<Task>? beforePut)
     {
         var windows = new List<TimeSpan>();
@@ -167,7 +167,7 @@ public sealed class SdkNearCacheProcessTests(ITestOutputHelper output)
             windows.Add(clock.Elapsed);
         }
 
-        return new Windows(windows, staleReads, warmHits);
+        return (new StalenessWindows(windows, staleReads, StalenessBound), warmHits);
     }
 
     /// <summary>Reads until the near cache answers (the first read fills it). True when it did within the bound.</summary>
@@ -189,19 +189,6 @@ public sealed class SdkNearCacheProcessTests(ITestOutputHelper output)
         {
             Assert.True(clock.Elapsed < Bound, $"condition not met within {Bound.TotalSeconds:0} s");
             await Task.Delay(10);
-        }
-    }
-
-    private sealed record Windows(List<TimeSpan> All, int StaleReads, int WarmHits)
-    {
-        public TimeSpan Max => All.Max();
-
-        public string Describe(string phase)
-        {
-            var sorted = All.Order().ToList();
-            string Ms(double q) => sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(q * sorted.Count) - 1)].TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture);
-            return $"SDK near-cache staleness after a Put on another sidecar, {phase}: {sorted.Count} writes, {StaleReads} stale reads; "
-                + $"window p50 {Ms(0.50)} ms, p99 {Ms(0.99)} ms, max {Ms(1.0)} ms (bound {StalenessBound.TotalMilliseconds:0} ms)";
         }
     }
 

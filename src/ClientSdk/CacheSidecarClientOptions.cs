@@ -22,4 +22,11 @@ public sealed class CacheSidecarClientOptions
     /// How values are turned into bytes and back. Default: <see cref="SystemTextJsonCacheSerializer"/>.
     /// </summary>
     public ICacheValueSerializer Serializer { get; set; } = new SystemTextJsonCacheSerializer();
+
+    /// <summary>
+    /// Retries of idempotent reads that failed with <c>UNAVAILABLE</c>; on by default, writes never retried.
+    /// Applied by <see cref="CacheSidecarClientServiceCollectionExtensions.AddCacheSidecarClient"/> and
+    /// <see cref="CacheSidecarChannel.Create"/>.
+    /// </summary>
+    public CacheSidecarReadRetryOptions ReadRetry { get; set; } = new();
 }

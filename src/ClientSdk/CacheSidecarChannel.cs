@@ -25,13 +25,16 @@ public static class CacheSidecarChannel
         [nameof(Cache.CacheClient.Get), nameof(Cache.CacheClient.BatchGet), nameof(Cache.CacheClient.ListNamespaces)];
 
     /// <summary>A channel to <see cref="CacheSidecarClientOptions.Address"/>; the caller disposes it.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A <see cref="CacheSidecarClientOptions.ReadRetry"/> value is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A <see cref="CacheSidecarClientOptions.ReadRetry"/> value is out of range.
+    /// </exception>
     public static GrpcChannel Create(CacheSidecarClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Address);
         var unix = UnixSocketAddress.IsUnixSocket(options.Address);
-        return GrpcChannel.ForAddress(unix ? UnixSocketAddress.HttpAddress : options.Address, new GrpcChannelOptions
+        var address = unix ? UnixSocketAddress.HttpAddress : options.Address;
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             // Null: the channel's own pooled HTTP/2 handler, as for any TCP address.
             HttpHandler = unix ? UnixSocketAddress.Handler(options.Address) : null,
@@ -44,12 +47,15 @@ public static class CacheSidecarChannel
     /// The service config that retries the idempotent reads as <see cref="CacheSidecarClientOptions.ReadRetry"/>
     /// says, for <c>GrpcChannelOptions.ServiceConfig</c> of a channel built by hand; null when retries are off.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">A <see cref="CacheSidecarClientOptions.ReadRetry"/> value is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A <see cref="CacheSidecarClientOptions.ReadRetry"/> value is out of range.
+    /// </exception>
     public static ServiceConfig? ServiceConfigFor(CacheSidecarClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var retry = options.ReadRetry ?? throw new ArgumentNullException(
-            nameof(options), $"{nameof(CacheSidecarClientOptions)}.{nameof(CacheSidecarClientOptions.ReadRetry)} is null.");
+            nameof(options),
+            $"{nameof(CacheSidecarClientOptions)}.{nameof(CacheSidecarClientOptions.ReadRetry)} is null.");
         Validate(retry);
         if (!retry.Enabled || retry.MaxAttempts == 1)
         {

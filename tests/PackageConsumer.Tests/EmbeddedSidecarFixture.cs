@@ -9,7 +9,8 @@ public sealed class EmbeddedSidecarFixture : IAsyncLifetime
     /// <summary>Generous: two shared cores start a process slowly; the wait ends as soon as it serves.</summary>
     private static readonly TimeSpan ServeTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly string _sqlitePath = Path.Combine(Path.GetTempPath(), $"cachesidecar-package-{Guid.NewGuid():N}.db");
+    private readonly string _sqlitePath =
+        Path.Combine(Path.GetTempPath(), $"cachesidecar-package-{Guid.NewGuid():N}.db");
     private SidecarProcess? _sidecar;
 
     /// <summary>The sidecar's gRPC endpoint (h2c on loopback).</summary>
@@ -21,8 +22,9 @@ public sealed class EmbeddedSidecarFixture : IAsyncLifetime
         if (!File.Exists(PackageLayout.SidecarAssembly))
         {
             throw new FileNotFoundException(
-                $"No sidecar build at {PackageLayout.SidecarAssembly}: run `dotnet build src/Sidecar -c <Configuration>` "
-                + "first (scripts/test.sh builds it with the solution).", PackageLayout.SidecarAssembly);
+                $"No sidecar build at {PackageLayout.SidecarAssembly}: run `dotnet build src/Sidecar -c "
+                + "<Configuration>` first (scripts/test.sh builds it with the solution).",
+                PackageLayout.SidecarAssembly);
         }
 
         _sidecar = await SidecarLauncher.StartAsync(

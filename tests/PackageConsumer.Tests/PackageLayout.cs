@@ -41,5 +41,6 @@ internal static class PackageLayout
         typeof(PackageLayout).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .SingleOrDefault(a => a.Key == key)?.Value is { Length: > 0 } value
             ? value
-            : throw new InvalidOperationException($"Assembly metadata '{key}' is missing: see PackageConsumer.Tests.csproj.");
+            : throw new InvalidOperationException(
+                $"Assembly metadata '{key}' is missing: see PackageConsumer.Tests.csproj.");
 }

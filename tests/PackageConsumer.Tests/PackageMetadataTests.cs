@@ -112,7 +112,8 @@ public sealed class PackageMetadataTests
     {
         // NuGet keeps the SHA-512 of the package it extracted beside it: a stale copy of the same version
         // (packed from other sources) would differ from the file the pack just wrote.
-        var restored = Path.Combine(PackageLayout.Restored(id), $"{id.ToLowerInvariant()}.{PackageLayout.Version}.nupkg.sha512");
+        var restored = Path.Combine(
+            PackageLayout.Restored(id), $"{id.ToLowerInvariant()}.{PackageLayout.Version}.nupkg.sha512");
         var packed = Convert.ToBase64String(SHA512.HashData(File.ReadAllBytes(PackageLayout.InFeed(id))));
 
         Assert.Equal(packed, File.ReadAllText(restored).Trim());
@@ -127,7 +128,8 @@ public sealed class PackageMetadataTests
     }
 
     private static XElement Element(XElement metadata, string name) =>
-        metadata.Element(metadata.Name.Namespace + name) ?? throw new Xunit.Sdk.XunitException($"nuspec has no <{name}>");
+        metadata.Element(metadata.Name.Namespace + name)
+        ?? throw new Xunit.Sdk.XunitException($"nuspec has no <{name}>");
 
     private static string Value(XElement metadata, string name) => Element(metadata, name).Value;
 

@@ -36,7 +36,10 @@ internal sealed class FlakyCacheService : Cache.CacheBase
 
     public override Task<ListNamespacesResponse> ListNamespaces(ListNamespacesRequest request,
         ServerCallContext context) =>
-        Answer(nameof(ListNamespaces), () => new ListNamespacesResponse { Namespaces = { new NamespacePolicy { Name = "flaky" } } });
+        Answer(nameof(ListNamespaces), () => new ListNamespacesResponse
+        {
+            Namespaces = { new NamespacePolicy { Name = "flaky" } },
+        });
 
     public override Task<PutResponse> Put(PutRequest request, ServerCallContext context) =>
         Answer(nameof(Put), () => new PutResponse { Etag = "1", Persisted = true });

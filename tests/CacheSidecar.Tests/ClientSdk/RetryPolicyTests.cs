@@ -63,7 +63,8 @@ public sealed class RetryPolicyTests
         await using var sdk = Sdk.ThroughDependencyInjection(server.Address);
 
         using var watch = sdk.Client.Raw.WatchInvalidations(new WatchInvalidationsRequest { Namespaces = { "ns" } });
-        var failed = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
+        var failed = await Assert.ThrowsAsync<RpcException>(
+            () => watch.ResponseStream.MoveNext(CancellationToken.None));
 
         Assert.Equal(StatusCode.Unavailable, failed.StatusCode);
         Assert.Equal(1, server.Service.Attempts("WatchInvalidations"));
@@ -87,7 +88,8 @@ public sealed class RetryPolicyTests
     [InlineData(StatusCode.DeadlineExceeded)]
     public async Task Only_unavailable_is_retried(StatusCode status)
     {
-        await using var server = await FlakyCacheServer.StartAsync(new FlakyCacheService { FailFirst = 1, FailWith = status });
+        await using var server = await FlakyCacheServer.StartAsync(
+            new FlakyCacheService { FailFirst = 1, FailWith = status });
         await using var sdk = Sdk.ThroughDependencyInjection(server.Address);
 
         var failed = await Assert.ThrowsAsync<CacheSidecarException>(() => sdk.Client.GetAsync<string>("ns", "key"));
@@ -132,7 +134,8 @@ public sealed class RetryPolicyTests
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Unix_socket_addresses_work_with_retries_on_both_paths()
     {
-        await using var server = await FlakyCacheServer.StartAsync(new FlakyCacheService { FailFirst = 2 }, unixSocket: true);
+        await using var server = await FlakyCacheServer.StartAsync(
+            new FlakyCacheService { FailFirst = 2 }, unixSocket: true);
         await using var sdk = Sdk.ThroughDependencyInjection(server.Address);
         var options = Sdk.Options(server.Address);
         using var channel = CacheSidecarChannel.Create(options);
@@ -183,7 +186,11 @@ public sealed class RetryPolicyTests
             {
                 Address = address,
                 DefaultDeadline = TimeSpan.FromSeconds(30),
-                ReadRetry = { InitialBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(5) },
+                ReadRetry =
+                {
+                    InitialBackoff = TimeSpan.FromMilliseconds(1),
+                    MaxBackoff = TimeSpan.FromMilliseconds(5),
+                },
             };
             retry?.Invoke(options.ReadRetry);
             return options;

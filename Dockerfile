@@ -17,10 +17,11 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 
 # Restore first, from the files that decide the package graph and nothing else: the SDK pin,
-# the shared build properties, the central package versions and the two project files. This
-# layer, with the NuGet packages it downloaded, is reused until one of them changes, so a code
-# edit does not download packages again.
+# the shared build properties (src/'s add SourceLink), the central package versions and the two
+# project files. This layer, with the NuGet packages it downloaded, is reused until one of them
+# changes, so a code edit does not download packages again.
 COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY src/Directory.Build.props src/Directory.Build.targets src/
 COPY src/Contracts/Contracts.csproj src/Contracts/
 COPY src/Sidecar/Sidecar.csproj src/Sidecar/
 # linux-x64: the publish below compiles ReadyToRun, which needs the runtime-specific assets.

@@ -2,8 +2,9 @@
 # Runs the whole test suite with its own set-up, on a fresh Debian/Ubuntu machine with the
 # .NET 10 SDK: installs redis-server where missing (the tests start their own instances on free
 # loopback ports) and what the polyglot clients need (protoc and gRPC for Debian's python3; the
-# Node client's locked packages), builds, runs every test project, and prints
-# "N passed, N failed, N skipped". Exits non-zero on any failed or skipped test, or when no test ran.
+# Node client's locked packages), packs the NuGet packages, builds, runs every test project (the
+# package consumer's too, against the packed client), and prints "N passed, N failed, N skipped".
+# Exits non-zero on any failed or skipped test, or when no test ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,10 +48,27 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log="$(mktemp)"
-set +e
-dotnet test CacheSidecar.sln -c Release 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
+status=0
+# Runs one step, its output both on screen and in the log the summary below reads; a failed step fails the run.
+step() {
+  local rc
+  set +e
+  "$@" 2>&1 | tee -a "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" -ne 0 ]; then status=1; fi
+}
+
+# The NuGet packages (CacheSidecar.Client and CacheSidecar.Contracts) into artifacts/packages, before any test:
+# -warnaserror also fails the run on an MSBuild warning such as SourceLink's. The consumer's packages folder is
+# emptied, so its restore installs what was packed now (tests/PackageConsumer.Tests/PackageConsumer.Tests.csproj).
+rm -rf artifacts/packages artifacts/package-consumer
+step dotnet pack src/ClientSdk -c Release -warnaserror
+
+step dotnet test CacheSidecar.sln -c Release
+
+# The packaged client installed from artifacts/packages and run against the sidecar the solution built.
+step dotnet test tests/PackageConsumer.Tests -c Release
 
 # VSTest prints one summary line per test assembly:
 #   Passed!  - Failed:     0, Passed:    39, Skipped:     0, Total:    39, Duration: ...

@@ -38,4 +38,11 @@ public sealed class CacheSidecarClientOptions
     /// treats two intervals of silence as a dead stream (clears, bypasses, reconnects). Default: 1 second.
     /// </summary>
     public TimeSpan InvalidationHeartbeat { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Retries of idempotent reads that failed with <c>UNAVAILABLE</c>; on by default, writes never retried.
+    /// Applied by <see cref="CacheSidecarClientServiceCollectionExtensions.AddCacheSidecarClient"/> and
+    /// <see cref="CacheSidecarChannel.Create"/>.
+    /// </summary>
+    public CacheSidecarReadRetryOptions ReadRetry { get; set; } = new();
 }

@@ -11,7 +11,8 @@ public static class CacheSidecarClientServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="CacheSidecarClient"/> and the generated <c>Cache.CacheClient</c> on
-    /// Grpc.Net.ClientFactory (pooled HTTP/2 connections). Returns the client builder so callers
+    /// Grpc.Net.ClientFactory (pooled HTTP/2 connections), with retries of idempotent reads
+    /// (<see cref="CacheSidecarClientOptions.ReadRetry"/>). Returns the client builder so callers
     /// can add handlers, e.g. Polly resilience.
     /// </summary>
     /// <example><code>
@@ -41,6 +42,12 @@ public static class CacheSidecarClientServiceCollectionExtensions
             {
                 var address = sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value.Address;
                 grpc.Address = UnixSocketAddress.IsUnixSocket(address) ? UnixSocketAddress.HttpAddress : address;
+            })
+            .ConfigureChannel((sp, channel) =>
+            {
+                // Retries of idempotent reads, the same policy as CacheSidecarChannel.Create's.
+                var options = sp.GetRequiredService<IOptions<CacheSidecarClientOptions>>().Value;
+                channel.ServiceConfig = CacheSidecarChannel.ServiceConfigFor(options);
             })
             .ConfigurePrimaryHttpMessageHandler((handler, sp) =>
             {

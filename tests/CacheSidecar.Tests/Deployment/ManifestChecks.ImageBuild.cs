@@ -81,6 +81,7 @@ internal static partial class ManifestChecks
         var projects = ProjectClosure(root, sidecarProject);
         var restoreInputs = RootBuildFiles
             .Where(f => File.Exists(Path.Combine(root, f)))
+            .Concat(NestedBuildFiles(root, projects))
             .Concat(projects)
             .ToList();
         var beforeRestore = CopiedBefore(restore);
@@ -135,6 +136,31 @@ internal static partial class ManifestChecks
 
         return path.Length > 1 ? path.TrimEnd('/') : path;
     }
+
+    /// <summary>Build files MSBuild imports from every folder between a project and the root.</summary>
+    private static readonly string[] NestedBuildFileNames = ["Directory.Build.props", "Directory.Build.targets"];
+
+    /// <summary>
+    /// Directory.Build.props and .targets between the root and each project (src/Directory.Build.props: the
+    /// packages' metadata and SourceLink), which MSBuild imports into the restore as it does the root's.
+    /// </summary>
+    private static IEnumerable<string> NestedBuildFiles(string root, List<string> projects) => projects
+        .SelectMany(project =>
+        {
+            var folders = new List<string>();
+            for (var folder = Path.GetDirectoryName(project.Replace('/', Path.DirectorySeparatorChar));
+                 !string.IsNullOrEmpty(folder);
+                 folder = Path.GetDirectoryName(folder))
+            {
+                folders.Add(folder);
+            }
+
+            return folders;
+        })
+        .SelectMany(folder => NestedBuildFileNames.Select(file => Path.Combine(folder, file)))
+        .Where(file => File.Exists(Path.Combine(root, file)))
+        .Select(file => file.Replace('\\', '/'))
+        .Distinct(StringComparer.Ordinal);
 
     /// <summary>The project and every project it references, transitively, as repository-relative paths.</summary>
     private static List<string> ProjectClosure(string root, string project)

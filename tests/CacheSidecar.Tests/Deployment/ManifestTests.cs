@@ -227,6 +227,9 @@ public sealed class ManifestTests(DeploymentFilesFixture fixture) : IClassFixtur
         ["the central package versions missing from the restore layer"] = (f =>
             Instruction(f, "COPY", "global.json", stage: 0)["arguments"] = new JsonArray("global.json", "Directory.Build.props", "./"),
             "must COPY Directory.Packages.props before `dotnet restore`"),
+        ["src/'s build properties missing from the restore layer"] = (
+            f => RemoveInstruction(f, "COPY", "src/Directory.Build.props", stage: 0),
+            "must COPY src/Directory.Build.props before `dotnet restore`"),
         ["sources copied before the restore"] = (f => Instruction(f, "COPY", "src/Sidecar/Sidecar.csproj", stage: 0)["arguments"] = new JsonArray("src/Sidecar/", "src/Sidecar/"),
             "COPY src/Sidecar before `dotnet restore` copies a directory"),
         ["protos not copied"] = (f => RemoveInstruction(f, "COPY", "protos/", stage: 0), "must COPY protos/cachesidecar/v1/ before `dotnet publish`"),

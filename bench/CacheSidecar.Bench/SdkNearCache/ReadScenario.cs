@@ -13,9 +13,10 @@ internal sealed record ReadScenario(string Name, Operation Operation, bool Throu
     public const string DirectRedisDeserialized = "(b') direct Redis `StringGetAsync` + JSON deserialize";
     public const string SdkGet = "(c) SDK `GetAsync<T>`, no near cache (sidecar Get, Redis hit)";
     public const string StubGet = "(d) generated stub `Get` (sidecar Get, Redis hit)";
+    public const string DeserializeOnly = "(e) JSON deserialize alone, no I/O";
 
     /// <summary>Rows in <see cref="All"/>.</summary>
-    public const int RowCount = 5;
+    public const int RowCount = 6;
 
     /// <summary>Every row, in table order.</summary>
     public static IReadOnlyList<ReadScenario> All(SdkNearCalls calls) =>
@@ -25,5 +26,6 @@ internal sealed record ReadScenario(string Name, Operation Operation, bool Throu
         new(DirectRedisDeserialized, calls.DirectRedisGetDeserialized, ThroughSidecar: false),
         new(SdkGet, calls.SdkGet, ThroughSidecar: true),
         new(StubGet, calls.StubGet, ThroughSidecar: true),
+        new(DeserializeOnly, SdkNearCalls.DeserializeOnly, ThroughSidecar: false),
     ];
 }

@@ -37,7 +37,8 @@ internal static class SdkNearCacheCommand
             Console.WriteLine($"Sidecar A pid {rig.A.Pid} ({rig.A.Address}), B pid {rig.B.Pid} ({rig.B.Address}); "
                 + "the near cache serves.");
             var calls = await SdkNearCalls.PrepareAsync(rig, servers, cancellationToken);
-            var clearsAtStart = probe.ClearsByReason;
+            var sdkAtStart = probe.ClearsByReason;
+            var sidecarAtStart = await SidecarClearsAsync(rig, cancellationToken);
             var reads = new ReadRounds(servers, rig, calls, options);
             Console.WriteLine("Warm-up pass (not recorded) ...");
             await reads.WarmUpAsync(cancellationToken);
@@ -46,6 +47,8 @@ internal static class SdkNearCacheCommand
                 await reads.RunAsync(round, cancellationToken);
             }
 
+            var sdkAfterReads = probe.ClearsByReason;
+            var sidecarAfterReads = await SidecarClearsAsync(rig, cancellationToken);
             Console.WriteLine("Invalidation delay:");
             var invalidations = new InvalidationRounds(rig, probe, options);
             await invalidations.PrepareAsync(cancellationToken);
@@ -53,9 +56,15 @@ internal static class SdkNearCacheCommand
             var quiet = await invalidations.RunAsync(hotReader: false, cancellationToken);
             var hot = await invalidations.RunAsync(hotReader: true, cancellationToken);
             // Read before the rig goes: stopping the applications clears their near caches too.
-            var clearsDuring = SdkNearResults.Since(clearsAtStart, probe.ClearsByReason);
-            results = new SdkNearResults(reads.Results(), quiet, hot, clearsAtStart, clearsDuring,
-                probe.InvalidatedKeyCount - keysBefore);
+            var keysEvents = probe.InvalidatedKeyCount - keysBefore;
+            var sdkAtEnd = probe.ClearsByReason;
+            var clears = new ClearCounts(
+                sdkAtStart,
+                ClearCounts.Since(sdkAtStart, sdkAfterReads),
+                ClearCounts.Since(sdkAfterReads, sdkAtEnd),
+                ClearCounts.Since(sidecarAtStart, sidecarAfterReads),
+                ClearCounts.Since(sidecarAfterReads, await SidecarClearsAsync(rig, cancellationToken)));
+            results = new SdkNearResults(reads.Results(), quiet, hot, clears, keysEvents);
         }
 
         var report = SdkNearReport.Render(options, machine, servers.RedisVersion, MachineInfo.LoadAverage(),
@@ -74,6 +83,14 @@ internal static class SdkNearCacheCommand
         }
 
         return problems.Count == 0 ? 0 : WriteBehindCommand.Incomplete;
+    }
+
+    /// <summary>Sidecar A's near-cache clears so far, after waiting out its exporter's response cache.</summary>
+    private static async Task<Dictionary<string, long>> SidecarClearsAsync(SdkNearRig rig,
+        CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        return ClearCounts.OfSidecar(await rig.A.ScrapeMetricsAsync(cancellationToken), SdkNearRig.Namespace);
     }
 
     /// <summary>

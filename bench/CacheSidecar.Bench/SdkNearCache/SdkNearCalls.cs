@@ -79,4 +79,12 @@ internal sealed class SdkNearCalls
     public async ValueTask<bool> StubGet(long sequence, CancellationToken cancellationToken) =>
         await _rig.Plain.Raw.GetAsync(_stubGet, cancellationToken: cancellationToken)
             is { Found: true, Source: ValueSource.Cache, Value.Length: Payload.ValueBytes };
+
+    /// <summary>
+    /// (e) Only the deserialization every <c>GetAsync&lt;T&gt;</c> does, of the same bytes: the floor under any
+    /// typed read, which shows how much of a near-cache hit is the cache itself.
+    /// </summary>
+    public static ValueTask<bool> DeserializeOnly(long sequence, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(JsonSerializer.Deserialize<BenchValue>(Payload.JsonValue, BenchValue.Json)
+            is { Padding.Length: > 0 });
 }

@@ -70,12 +70,20 @@ internal static class SdkNearInvalidationReport
             + $"Redis pub/sub message to A plus one stream message to the SDK. A read of the old value later than "
             + $"the bound would break the promise (must be 0), and so would a read that started after the drop and "
             + $"still returned the old value (a racing read storing the old value back; must be 0)."));
+        var clears = results.Clears;
         md.AppendLine(string.Create(Invariant, $"- Keys the SDK dropped on KEYS events during part 2: "
-            + $"{results.KeysEvents:N0}, for {results.Quiet.Writes + results.Hot.Writes:N0} writes. Whole "
-            + $"near-cache clears until it first served: {SdkNearResults.Describe(results.ClearsAtStart)} (a "
-            + $"stream that opens before sidecar A follows the namespace gets RESET, then SYNCED); during the "
-            + $"measurements (parts 1 and 2): {SdkNearResults.Describe(results.ClearsDuring)} (anything means the "
-            + $"stream was lost or reset)."));
+            + $"{results.KeysEvents:N0}, for {results.Quiet.Writes + results.Hot.Writes:N0} writes."));
+        md.AppendLine($"- Whole near-cache clears, by reason (SDK: `{InvalidationProbe.Clears}`; sidecar A: "
+            + $"`{ClearCounts.SidecarMetric}`). SDK until it first served: {ClearCounts.Describe(clears.AtStart)} "
+            + "(a stream that opens before A follows the namespace gets RESET, then SYNCED). During part 1: SDK "
+            + $"{ClearCounts.Describe(clears.DuringReads)}, sidecar A "
+            + $"{ClearCounts.Describe(clears.SidecarDuringReads)}. "
+            + $"During part 2: SDK {ClearCounts.Describe(clears.DuringInvalidations)}, sidecar A "
+            + $"{ClearCounts.Describe(clears.SidecarDuringInvalidations)}. A sidecar that clears tells its watchers "
+            + "RESET then SYNCED, and the SDK drops its whole near cache (safe: the next reads refill it). `behind` "
+            + "is A's once-a-second check finding Redis' invalidation counter ahead of the messages it has "
+            + "applied; while writes arrive every few ms, a message still on its way looks the same to that check."
+            + (clears.Unexplained ? " **Some of the SDK's clears are not explained by sidecar A's.**" : ""));
         var neverNew = results.Quiet.NeverReadNew + results.Hot.NeverReadNew;
         if (neverNew > 0)
         {

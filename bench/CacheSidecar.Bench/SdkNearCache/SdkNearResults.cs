@@ -6,16 +6,13 @@ namespace CacheSidecar.Bench.SdkNearCache;
 /// <param name="Reads">Part 1: every row at every concurrency.</param>
 /// <param name="Quiet">Part 2 without other load.</param>
 /// <param name="Hot">Part 2 with a caller reading the key back to back.</param>
-/// <param name="ClearsAtStart">The SDK's whole near-cache clears, by reason, until it first served (a stream that
-/// opens before sidecar A follows the namespace gets RESET, then SYNCED).</param>
-/// <param name="ClearsDuring">Those from then to the end of part 2: any means the stream was lost or reset.</param>
+/// <param name="Clears">Whole near-cache clears per stage, the SDK's and sidecar A's.</param>
 /// <param name="KeysEvents">Keys the SDK dropped on KEYS events during part 2.</param>
 internal sealed record SdkNearResults(
     IReadOnlyList<ReadRow> Reads,
     InvalidationPhase Quiet,
     InvalidationPhase Hot,
-    IReadOnlyDictionary<string, long> ClearsAtStart,
-    IReadOnlyDictionary<string, long> ClearsDuring,
+    ClearCounts Clears,
     long KeysEvents)
 {
     /// <summary>DESIGN §9: near-cache hot-key reads at least this many times a direct Redis GET's ops/s.</summary>
@@ -35,12 +32,6 @@ internal sealed record SdkNearResults(
             rounds.Select(r => rowA?.InRound(r) ?? double.NaN).ToList(),
             rounds.Select(r => rowB?.InRound(r) ?? double.NaN).ToList());
     }
-
-    /// <summary>The clears counted in <paramref name="end"/> but not yet in <paramref name="start"/>.</summary>
-    public static Dictionary<string, long> Since(IReadOnlyDictionary<string, long> start,
-        IReadOnlyDictionary<string, long> end) =>
-        end.Where(c => c.Value > start.GetValueOrDefault(c.Key))
-            .ToDictionary(c => c.Key, c => c.Value - start.GetValueOrDefault(c.Key), StringComparer.Ordinal);
 
     /// <summary>What keeps this run from being a complete, clean measurement (none: exit code 0).</summary>
     public IEnumerable<string> Problems()
@@ -65,14 +56,12 @@ internal sealed record SdkNearResults(
             }
         }
 
-        if (ClearsDuring.Count > 0)
+        if (Clears.Unexplained)
         {
-            yield return $"the near cache was cleared during the measurements ({Describe(ClearsDuring)}): "
-                + "its stream was lost or reset";
+            yield return $"the near cache was cleared during the measurements (part 1: "
+                + $"{ClearCounts.Describe(Clears.DuringReads)}; part 2: "
+                + $"{ClearCounts.Describe(Clears.DuringInvalidations)}"
+                + $", sidecar A's own: {ClearCounts.Describe(Clears.SidecarDuringInvalidations)})";
         }
     }
-
-    public static string Describe(IReadOnlyDictionary<string, long> clears) => clears.Count == 0
-        ? "none"
-        : string.Join(", ", clears.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
 }

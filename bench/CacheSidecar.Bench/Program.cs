@@ -16,6 +16,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     return args.Length == 0 ? 64 : 0;
 }
 
+if (args[0] == "sdknear") { return await CacheSidecar.Bench.SdkNearCache.SdkNearEntry.MainAsync(args); }
 BenchOptions options;
 try
 {

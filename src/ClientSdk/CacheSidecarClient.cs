@@ -39,17 +39,30 @@ public sealed class CacheSidecarClient
 
     /// <summary>Reads one key; null when it does not exist.</summary>
     /// <exception cref="CacheSidecarException">The sidecar answered with an error status.</exception>
-    public async Task<CacheItem<T>?> GetAsync<T>(string @namespace, string key,
+    public Task<CacheItem<T>?> GetAsync<T>(string @namespace, string key,
         CancellationToken cancellationToken = default)
     {
-        if (_nearCache?.For(@namespace) is { } near)
+        if (_nearCache?.For(@namespace) is not { } near)
         {
-            var (answer, hit) = await near.GetAsync(key, (k, token) => ReadAsync(@namespace, k, token),
-                cancellationToken).ConfigureAwait(false);
-            return ToItem<T>(answer) is { } item ? item with { FromNearCache = hit } : null;
+            return ReadItemAsync<T>(@namespace, key, cancellationToken);
         }
 
-        return ToItem<T>(await ReadAsync(@namespace, key, cancellationToken).ConfigureAwait(false));
+        // A hit completes here, synchronously: no sidecar call, no state machine.
+        return near.TryGetItem(key, response => ToItem<T>(response)!, out var hit)
+            ? Task.FromResult<CacheItem<T>?>(hit)
+            : LoadThroughNearCacheAsync<T>(near, @namespace, key, cancellationToken);
+    }
+
+    private async Task<CacheItem<T>?> ReadItemAsync<T>(string @namespace, string key,
+        CancellationToken cancellationToken) =>
+        ToItem<T>(await ReadAsync(@namespace, key, cancellationToken).ConfigureAwait(false));
+
+    private async Task<CacheItem<T>?> LoadThroughNearCacheAsync<T>(NamespaceNearCache near, string @namespace,
+        string key, CancellationToken cancellationToken)
+    {
+        var (answer, hit) = await near.GetAsync(key, (k, token) => ReadAsync(@namespace, k, token),
+            cancellationToken).ConfigureAwait(false);
+        return ToItem<T>(answer) is { } item ? item with { FromNearCache = hit } : null;
     }
 
     private Task<GetResponse> ReadAsync(string @namespace, string key, CancellationToken cancellationToken) =>

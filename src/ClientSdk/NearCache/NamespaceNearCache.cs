@@ -88,20 +88,43 @@ internal sealed class NamespaceNearCache : IDisposable
 
     public bool TryGet(string key, out GetResponse hit)
     {
-        if (_serving && _entries.TryGetValue(key, out var value) && value is Entry entry)
+        if (TryGetEntry(key, out var entry, out var now))
         {
-            var now = _time.GetUtcNow().UtcTicks;
-            if (now < entry.ServeUntilTicks)
-            {
-                hit = entry.Answer(now);
-                return true;
-            }
-
-            _entries.Remove(key);
+            hit = entry.Answer(now);
+            return true;
         }
 
         hit = null!;
         return false;
+    }
+
+    /// <summary>
+    /// A hit as the caller's type. With <see cref="NearCacheOptions.ShareInstances"/> the value is decoded once per
+    /// entry and that instance is handed to every later hit (as <c>IMemoryCache</c> and FusionCache do): a hit is
+    /// then a lookup, not a deserialization, and only the remaining TTL is computed per call.
+    /// </summary>
+    public bool TryGetItem<T>(string key, Func<GetResponse, CacheItem<T>> decode, out CacheItem<T> item)
+    {
+        if (!TryGetEntry(key, out var entry, out var now))
+        {
+            item = null!;
+            return false;
+        }
+
+        _metrics.Hit(Namespace);
+        if (entry.Decoded is not CacheItem<T> decoded || !_options.ShareInstances)
+        {
+            decoded = decode(entry.Response) with { FromNearCache = true };
+            if (_options.ShareInstances)
+            {
+                entry.Decoded = decoded; // racing hits may each decode once; the last one stays, all are equal
+            }
+        }
+
+        item = entry.ExpiresAtTicks is { } expiresAt
+            ? decoded with { TtlRemaining = TimeSpan.FromTicks(expiresAt - now) }
+            : decoded;
+        return true;
     }
 
     /// <summary>What a read saw before it started: an invalidation since then voids its answer.</summary>
@@ -266,6 +289,25 @@ internal sealed class NamespaceNearCache : IDisposable
         }
     }
 
+    private bool TryGetEntry(string key, out Entry entry, out long now)
+    {
+        now = 0;
+        if (_serving && _entries.TryGetValue(key, out var value) && value is Entry found)
+        {
+            now = _time.GetUtcNow().UtcTicks;
+            if (now < found.ServeUntilTicks)
+            {
+                entry = found;
+                return true;
+            }
+
+            _entries.Remove(key);
+        }
+
+        entry = null!;
+        return false;
+    }
+
     private bool IsCurrent(string key, (long Epoch, long Stripe) ticket) =>
         Volatile.Read(ref _epoch) == ticket.Epoch && Volatile.Read(ref _stripes[StripeOf(key)]) == ticket.Stripe;
 
@@ -273,6 +315,9 @@ internal sealed class NamespaceNearCache : IDisposable
 
     private sealed record Entry(GetResponse Response, long ServeUntilTicks, long? ExpiresAtTicks)
     {
+        /// <summary>The value as the type it was last read as (<see cref="NearCacheOptions.ShareInstances"/>).</summary>
+        public object? Decoded { get; set; }
+
         /// <summary>The stored answer with its remaining TTL counted down to <paramref name="now"/>.</summary>
         public GetResponse Answer(long now)
         {

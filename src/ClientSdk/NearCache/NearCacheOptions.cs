@@ -20,6 +20,13 @@ public sealed class NearCacheOptions
     /// </summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Hand every hit of an entry the same deserialized instance (decoded on the first hit), as <c>IMemoryCache</c>
+    /// and FusionCache do: a hit then costs a lookup, not a deserialization. Treat values read from a near-cached
+    /// namespace as read-only. False deserializes a private copy on every hit. Default: true.
+    /// </summary>
+    public bool ShareInstances { get; set; } = true;
+
     internal void Validate(string @namespace)
     {
         if (MaxEntries < 1 || MaxBytes < 1024 || MaxAge <= TimeSpan.Zero)

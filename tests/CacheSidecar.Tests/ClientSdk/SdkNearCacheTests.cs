@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using CacheSidecar.Client;
 using CacheSidecar.Client.NearCache;
 using CacheSidecar.Contracts.V1;
 using Google.Protobuf;
@@ -143,6 +144,30 @@ public sealed class SdkNearCacheTests : IDisposable
         Assert.False(cache.TryGet("long", out _));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_hit_decodes_once_and_shares_the_instance_unless_told_not_to(bool share)
+    {
+        var cache = Create(share: share);
+        cache.Offer("k", cache.BeginRead("k"), Value("{\"n\":1}", TimeSpan.FromMinutes(1)));
+        var decoded = 0;
+        CacheItem<int[]> Decode(GetResponse response)
+        {
+            decoded++;
+            return new CacheItem<int[]>([1], response.Etag, response.Source, response.Stale, null);
+        }
+
+        Assert.True(cache.TryGetItem("k", Decode, out var first));
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(cache.TryGetItem("k", Decode, out var second));
+
+        Assert.Equal(share ? 1 : 2, decoded);
+        Assert.Equal(share, ReferenceEquals(first.Value, second.Value));
+        Assert.True(first.FromNearCache && second.FromNearCache);
+        Assert.Equal(TimeSpan.FromSeconds(50), second.TtlRemaining); // counted down per hit, shared or not
+    }
+
     [Fact]
     public void Keeps_neither_not_found_nor_stale_answers()
     {
@@ -173,9 +198,12 @@ public sealed class SdkNearCacheTests : IDisposable
     }
 
     private NamespaceNearCache Create(bool synced = true, TimeSpan? maxAge = null, int maxEntries = 1000,
-        long maxBytes = 1024 * 1024)
+        long maxBytes = 1024 * 1024, bool share = true)
     {
-        var options = new NearCacheOptions { MaxAge = maxAge ?? TimeSpan.FromMinutes(5), MaxEntries = maxEntries, MaxBytes = maxBytes };
+        var options = new NearCacheOptions
+        {
+            MaxAge = maxAge ?? TimeSpan.FromMinutes(5), MaxEntries = maxEntries, MaxBytes = maxBytes, ShareInstances = share,
+        };
         var cache = new NamespaceNearCache("ns", options, _time, _metrics);
         _caches.Add(cache);
         if (synced)

@@ -107,18 +107,24 @@ internal sealed class NamespaceFeed(NamespacePolicy policy, INamespaceCopy? copy
     }
 
     /// <summary>
-    /// Continues from the writers' counter. A difference from the applied sequence means an invalidation was
-    /// published but not (yet) applied here: everything is dropped. Returns true when it had to drop.
+    /// Compares with the writers' counter (read from Redis). Out of sync (at start, after a lost connection), the
+    /// feed adopts the counter exactly, whatever it applied before: a Redis that lost the counter (a restart
+    /// without persistence) starts again from 0, and the feed must follow it. In sync, only a counter ahead of the
+    /// applied sequence means an invalidation was published but not applied here: everything is dropped. A counter
+    /// behind it is the normal case of messages that arrived after the counter was read.
+    /// Returns true when it had to drop.
     /// </summary>
     public bool Resync(long sequenceInRedis)
     {
         lock (_lock)
         {
-            // Not Math.Max: a Redis that lost the counter (restart without persistence) starts again
-            // from 0, and this instance must follow it rather than drop on every check.
-            var behind = _applied != sequenceInRedis;
             var wasInSync = _inSync;
-            _applied = sequenceInRedis;
+            var behind = wasInSync ? _applied < sequenceInRedis : _applied != sequenceInRedis;
+            if (behind || !wasInSync)
+            {
+                _applied = sequenceInRedis;
+            }
+
             if (behind)
             {
                 Copy?.DropAll(stopServing: false);

@@ -34,6 +34,9 @@ namespace CacheSidecar.NearCache;
 /// </summary>
 internal sealed class NearCacheBus : IInvalidationBroadcast, IInvalidationFeed, IDisposable
 {
+    /// <summary>How long a check waits for messages published before it read the counter.</summary>
+    private static readonly TimeSpan InFlightGrace = TimeSpan.FromMilliseconds(200);
+
     private readonly RedisConnection _redis;
     private readonly FrozenDictionary<string, NamespaceFeed> _feeds;
     private readonly FrozenDictionary<string, NamespaceNearCache> _caches;
@@ -268,6 +271,14 @@ internal sealed class NearCacheBus : IInvalidationBroadcast, IInvalidationFeed, 
                     cancellationToken)
                 .ConfigureAwait(false);
             var sequence = counter.IsNull ? 0 : (long)counter;
+            if (feed.InSync && feed.AppliedSequence < sequence)
+            {
+                // The counter and the messages travel on different connections: the last messages may still be
+                // on their way. Give them a moment (real time: bytes on a socket, not the host's clock) before
+                // calling them lost and dropping everything.
+                await Task.Delay(InFlightGrace, cancellationToken).ConfigureAwait(false);
+            }
+
             var wasInSync = feed.InSync;
             if (feed.Resync(sequence) && wasInSync)
             {

@@ -20,6 +20,7 @@ internal sealed class SubscriberConnection : IAsyncDisposable
     private readonly FanoutLayout _layout;
     private readonly bool _sharded;
     private readonly int[] _tracked;
+    private readonly bool[] _viaBus;
     private readonly DeliveryRecorder _recorder;
     private readonly long[] _lastSequence;
     private readonly long[] _received;
@@ -29,17 +30,19 @@ internal sealed class SubscriberConnection : IAsyncDisposable
     private int _confirmations;
     private long _total;
     private long _gaps;
+    private long _reads;
     private long _lastReceive;
     private Task _reading = Task.CompletedTask;
     private volatile bool _closing;
 
-    private SubscriberConnection(Socket socket, FanoutLayout layout, bool sharded, int[] tracked,
+    private SubscriberConnection(Socket socket, FanoutLayout layout, bool sharded, int[] tracked, bool[] viaBus,
         DeliveryRecorder recorder)
     {
         _socket = socket;
         _layout = layout;
         _sharded = sharded;
         _tracked = tracked;
+        _viaBus = viaBus;
         _recorder = recorder;
         _lastSequence = new long[layout.Namespaces.Count];
         _received = new long[layout.Namespaces.Count];
@@ -54,6 +57,9 @@ internal sealed class SubscriberConnection : IAsyncDisposable
     /// <summary>Messages whose sequence was not the previous one + 1 (a gap, a duplicate or a reordering).</summary>
     public long Gaps => Volatile.Read(ref _gaps);
 
+    /// <summary>Socket reads that returned data: with <see cref="Total"/>, messages per read.</summary>
+    public long Reads => Volatile.Read(ref _reads);
+
     /// <summary>Stopwatch timestamp of the last read that returned a message.</summary>
     public long LastReceive => Volatile.Read(ref _lastReceive);
 
@@ -63,11 +69,12 @@ internal sealed class SubscriberConnection : IAsyncDisposable
     public long Received(int ns) => _received[ns];
 
     /// <summary>Connects to the node on <paramref name="port"/>, subscribes, returns once Redis confirmed.</summary>
+    /// <param name="viaBus">Per namespace, whether its messages reach this node over the cluster bus.</param>
     public static async Task<SubscriberConnection> SubscribeAsync(int port, FanoutLayout layout, bool sharded,
-        int[] tracked, DeliveryRecorder recorder, CancellationToken cancellationToken)
+        int[] tracked, bool[] viaBus, DeliveryRecorder recorder, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var connection = new SubscriberConnection(socket, layout, sharded, tracked, recorder);
+        var connection = new SubscriberConnection(socket, layout, sharded, tracked, viaBus, recorder);
         try
         {
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
@@ -113,6 +120,7 @@ internal sealed class SubscriberConnection : IAsyncDisposable
                 }
 
                 _filled += read;
+                Volatile.Write(ref _reads, _reads + 1);
                 var consumed = Process(Stopwatch.GetTimestamp());
                 _buffer.AsSpan(consumed, _filled - consumed).CopyTo(_buffer);
                 _filled -= consumed;
@@ -200,7 +208,7 @@ internal sealed class SubscriberConnection : IAsyncDisposable
 
         _lastSequence[ns] = sequence;
         _received[ns]++;
-        _recorder.Record((now - stamp) * 1_000_000 / Stopwatch.Frequency);
+        _recorder.Record((now - stamp) * 1_000_000 / Stopwatch.Frequency, _viaBus[ns]);
     }
 
     private int IndexOf(IReadOnlyList<byte[]> names, ReadOnlySpan<byte> name)

@@ -27,6 +27,8 @@ internal sealed class SubscriberFleet : IAsyncDisposable
 
     public long Gaps => _connections.Sum(connection => connection.Gaps);
 
+    public long Reads => _connections.Sum(connection => connection.Reads);
+
     public long LastReceive => _connections.Count == 0 ? 0 : _connections.Max(connection => connection.LastReceive);
 
     /// <summary>The first connection that stopped early, and why.</summary>
@@ -42,6 +44,10 @@ internal sealed class SubscriberFleet : IAsyncDisposable
         }
 
         var classicOwner = await cluster.OwnerAsync(layout.ClassicChannel, cancellationToken);
+
+        // A classic PUBLISH runs on the namespace's node (the script's key) and reaches the subscribers' node over
+        // the cluster bus unless it is the same node; an SPUBLISH is delivered by the node that runs it.
+        var viaBus = owners.Select(owner => !scheme.Sharded && owner != classicOwner).ToArray();
         var plan = Enumerable.Range(0, instances)
             .SelectMany(instance => scheme.Subscriptions(instance, owners.Length, follow)
                 .GroupBy(ns => scheme.Sharded ? owners[ns] : classicOwner)
@@ -58,7 +64,7 @@ internal sealed class SubscriberFleet : IAsyncDisposable
                     MaxDegreeOfParallelism = ConnectParallelism, CancellationToken = cancellationToken,
                 },
                 async (i, token) => connections[i] = await SubscriberConnection.SubscribeAsync(
-                    plan[i].Port, layout, scheme.Sharded, plan[i].Tracked, recorder, token));
+                    plan[i].Port, layout, scheme.Sharded, plan[i].Tracked, viaBus, recorder, token));
         }
         catch
         {

@@ -94,7 +94,8 @@ internal static class FanoutReport
             .Append(" sequence gaps (a skipped, repeated or reordered sequence) in brackets: both must be 0.")
             .Append(" **Redis CPU** = `INFO cpu` (sys + user) delta over the point's wall-clock time, all nodes, the")
             .Append(" busiest in brackets. **bus** = pub/sub messages the nodes sent each other per second")
-            .Append(" (`CLUSTER INFO` publish + publishshard sent). An unrecorded 1 s warm-up point runs first.")
+            .Append(" (`CLUSTER INFO` publish + publishshard sent). Unrecorded 1 s warm-up points (classic and")
+            .Append(" sharded, 10 instances) run first.")
             .AppendLine().AppendLine();
     }
 
@@ -102,8 +103,8 @@ internal static class FanoutReport
     {
         md.Append("| scheme | instances | sockets | subscriptions | published/s | delivered/s | deliveries per msg")
             .Append(" | delay p50 ms | p99 ms | max ms | lost (gaps) | Redis CPU, cores (busiest node) | bus msgs/s")
-            .AppendLine(" | bench CPU, cores |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            .AppendLine(" | bench CPU, cores | msgs per read |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var point in results.Points)
         {
             var lost = string.Create(C, $"{point.Lost:N0} ({point.Gaps:N0})");
@@ -113,7 +114,8 @@ internal static class FanoutReport
                 .Append(C, $" | {Ms(point.DelayMilliseconds(50))} | {Ms(point.DelayMilliseconds(99))}")
                 .Append(C, $" | {Ms(point.MaxDelayMilliseconds)} | {(point.Complete ? lost : $"**{lost}**")}")
                 .Append(C, $" | {point.RedisCores.Sum():F2} ({point.RedisCores.Max():F2})")
-                .Append(C, $" | {point.BusPublishPerSecond:N0} | {point.BenchCores:F2} |").AppendLine();
+                .Append(C, $" | {point.BusPublishPerSecond:N0} | {point.BenchCores:F2}")
+                .Append(C, $" | {point.MessagesPerRead:F1} |").AppendLine();
         }
 
         md.AppendLine();
@@ -128,7 +130,53 @@ internal static class FanoutReport
         {
             md.AppendLine();
         }
+
+        RenderBusSplit(md, results);
     }
+
+    // The classic channel's delays apart by path: a message published on the subscribers' node is delivered by
+    // that node; one published elsewhere first crosses the cluster bus.
+    private static void RenderBusSplit(StringBuilder md, FanoutResults results)
+    {
+        var classic = results.Points.Where(point => point.Scheme == FanoutScheme.Classic).ToList();
+        if (classic.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("Classic channel, delay by path (ms): messages published on the subscribers' node, and messages")
+            .AppendLine("published on another node that reached it over the cluster bus.").AppendLine();
+        md.Append("| instances | same node: deliveries | p50 | p99 | max")
+            .AppendLine(" | over the bus: deliveries | p50 | p99 | max |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var point in classic)
+        {
+            md.Append(C, $"| {point.Instances:N0} | {Path(point.SameNodeDelays)} | {Path(point.ViaBusDelays)} |")
+                .AppendLine();
+        }
+
+        md.AppendLine();
+        var lightest = classic.MinBy(point => point.Instances)!;
+        var viaBus = FanoutPoint.Milliseconds(lightest.ViaBusDelays, 99);
+        var sameNode = FanoutPoint.Milliseconds(lightest.SameNodeDelays, 99);
+        md.Append(C, $"At {lightest.Instances:N0} instances, the lightest load, a message that crossed the bus")
+            .Append(C, $" arrived at p99 {Ms(viaBus)} ms, one published on the subscribers' node at")
+            .Append(C, $" {Ms(sameNode)} ms.");
+        if (viaBus is >= 30 and <= 60 && viaBus > 2 * sameNode)
+        {
+            // Only said when the numbers show it: a tail near the kernel's 40 ms delayed-ACK timer.
+            md.Append(" A tail near 40 ms is the mark of Nagle's algorithm meeting delayed ACKs: Redis 7.0 does not")
+                .Append(" set TCP_NODELAY on the cluster-bus connections a node opens (redis/redis#11869,")
+                .Append(" valkey-io/valkey#1758), so a forwarded PUBLISH can wait for the ACK of the previous bus")
+                .Append(" packet. Sharded channels never take that path.");
+        }
+
+        md.AppendLine().AppendLine();
+    }
+
+    private static string Path(HdrHistogram.HistogramBase delays) =>
+        string.Join(" | ", [string.Create(C, $"{delays.TotalCount:N0}"),
+            .. new[] { 50.0, 99, 100 }.Select(percentile => Ms(FanoutPoint.Milliseconds(delays, percentile)))]);
 
     private static void RenderReading(StringBuilder md, BenchOptions options, FanoutResults results)
     {
@@ -162,6 +210,13 @@ internal static class FanoutReport
             .Append(" every")
             .Append(C, $" node gets every message, subscribers or not), {subset.BusPublishPerSecond:N0}/s and")
             .Append(C, $" {all.BusPublishPerSecond:N0}/s sharded (an SPUBLISH stays in its shard; no replicas here).")
+            .AppendLine();
+        md.Append(C, $"- **Reading side**: a subscriber socket read carried {classic.MessagesPerRead:F1} messages on")
+            .Append(C, $" average on the classic channel, {subset.MessagesPerRead:F1} sharded (followed only) and")
+            .Append(C, $" {all.MessagesPerRead:F1} sharded with all followed, where an instance holds a socket per")
+            .Append(" node")
+            .Append(C, $" ({all.Connections:N0} sockets against {classic.Connections:N0}) and consecutive messages")
+            .Append(" come from different nodes: more reads, and wake-ups, for the same deliveries.")
             .AppendLine().AppendLine();
         md.Append("Caveats: a real instance reads its messages on its own CPU across a network; here every")
             .Append(" subscriber shares the machine with Redis, so at hundreds of thousands of deliveries per second")

@@ -79,6 +79,9 @@ internal sealed record BenchOptions
     /// <summary>fanout: namespaces each instance follows in the realistic case.</summary>
     public const int DefaultFanoutFollow = 2;
 
+    /// <summary>fanout: rounds (every point once per round); the report shows each figure's median.</summary>
+    public const int DefaultFanoutRounds = 3;
+
     /// <summary>fanout: simulated instance counts.</summary>
     public static readonly IReadOnlyList<int> DefaultFanoutInstances = [10, 100, 1_000];
 
@@ -103,7 +106,7 @@ internal sealed record BenchOptions
                       aot-core-gen0 (the default set), and selfcontained trim-reflection trim-core
                       aot-reflection (only when named)
           fanout      [--duration <s>=5] [--rate <msgs/s>=200] [--instances <n,n,...>=10,100,1000]
-                      [--namespaces <n>=16] [--follow <n>=2]
+                      [--namespaces <n>=16] [--follow <n>=2] [--rounds <n>=3]
 
         See bench/README.md.
         """;
@@ -155,6 +158,9 @@ internal sealed record BenchOptions
     /// <summary>fanout: namespaces each instance follows (the sharded realistic case).</summary>
     public int Follow { get; init; } = DefaultFanoutFollow;
 
+    /// <summary>fanout: rounds over every point.</summary>
+    public int Rounds { get; init; } = DefaultFanoutRounds;
+
     /// <summary>alloc: BenchmarkDotNet's short job (fewer iterations) instead of the default one.</summary>
     public bool Quick { get; init; }
 
@@ -181,7 +187,7 @@ internal sealed record BenchOptions
         BenchCommand.Uds => DurationSeconds >= DefaultUdsDurationSeconds && Concurrency == DefaultConcurrency && RateDurationSeconds >= DefaultRateSeconds,
         BenchCommand.Footprint => DurationSeconds >= DefaultDurationSeconds && Starts >= DefaultFootprintStarts && FootprintLevers is null,
         BenchCommand.Fanout => DurationSeconds >= DefaultFanoutDurationSeconds
-            && DefaultFanoutInstances.All(Instances.Contains),
+            && DefaultFanoutInstances.All(Instances.Contains) && Rounds >= DefaultFanoutRounds,
         _ => !Quick,
     };
 
@@ -258,6 +264,7 @@ internal sealed record BenchOptions
                 (BenchCommand.Fanout, "--instances") => options with { Instances = Rates(name, value) },
                 (BenchCommand.Fanout, "--namespaces") => options with { Namespaces = PositiveInt(name, value) },
                 (BenchCommand.Fanout, "--follow") => options with { Follow = PositiveInt(name, value) },
+                (BenchCommand.Fanout, "--rounds") => options with { Rounds = PositiveInt(name, value) },
                 _ => throw new ArgumentException($"Unknown option '{name}' for {command}."),
             };
         }

@@ -39,27 +39,28 @@ internal static class FanoutPlot
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         var delay = multiplot.GetPlot(0);
         var rate = multiplot.GetPlot(1);
-        var schemes = results.Points.Select(point => point.Scheme).Distinct().ToList();
+        var rows = results.Rows;
+        var schemes = rows.Select(row => row.Scheme).Distinct().ToList();
         foreach (var (scheme, index) in schemes.Select((scheme, index) => (scheme, index)))
         {
-            var points = results.Points.Where(point => point.Scheme == scheme && point.Delays.TotalCount > 0)
-                .OrderBy(point => point.Instances).ToList();
-            var x = points.Select(point => Math.Log10(point.Instances)).ToArray();
+            var measured = rows.Where(row => row.Scheme == scheme && row.Runs.Any(run => run.Delays.TotalCount > 0))
+                .OrderBy(row => row.Instances).ToList();
+            var x = measured.Select(row => Math.Log10(row.Instances)).ToArray();
             var colour = Colours[index % Colours.Length];
-            AddLine(delay, x, points.Select(p => Math.Log10(p.DelayMilliseconds(99))).ToArray(), colour,
-                solid: true, $"{scheme.Name} p99");
-            AddLine(delay, x, points.Select(p => Math.Log10(p.DelayMilliseconds(50))).ToArray(), colour,
-                solid: false, $"{scheme.Name} p50");
-            AddLine(rate, x, points.Select(p => Math.Log10(p.DeliveredPerSecond)).ToArray(), colour,
-                solid: true, scheme.Name);
+            AddLine(delay, x, measured.Select(r => Math.Log10(r.Median(p => p.DelayMilliseconds(99)))).ToArray(),
+                colour, solid: true, $"{scheme.Name} p99");
+            AddLine(delay, x, measured.Select(r => Math.Log10(r.Median(p => p.DelayMilliseconds(50)))).ToArray(),
+                colour, solid: false, $"{scheme.Name} p50");
+            AddLine(rate, x, measured.Select(r => Math.Log10(r.Median(p => p.DeliveredPerSecond))).ToArray(),
+                colour, solid: true, scheme.Name);
         }
 
         var instances = results.Points.Select(point => point.Instances).Distinct().Order().ToArray();
         var offered = results.Points.Count == 0 ? 0 : results.Points[0].OfferedRate;
-        Style(delay, instances, "delivery delay, ms (log scale)",
-            string.Create(CultureInfo.InvariantCulture, $"Delivery delay at {offered:N0} invalidations/s"), "0.##");
+        Style(delay, instances, "delivery delay, ms (log scale)", string.Create(CultureInfo.InvariantCulture,
+            $"Delivery delay at {offered:N0} invalidations/s (median of {results.Rounds})"), "#,0.##");
         Style(rate, instances, "messages delivered/s, all subscribers (log scale)",
-            "Messages delivered per second", "N0");
+            "Messages delivered per second", "#,0");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         multiplot.SavePng(path, Width, Height);
     }

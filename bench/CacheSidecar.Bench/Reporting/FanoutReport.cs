@@ -25,11 +25,12 @@ internal static class FanoutReport
         RenderContext(md, options, machine, loadAverageAtEnd, results);
         RenderMethod(md, options);
         RenderTable(md, results);
+        RenderBusSplit(md, results);
         md.AppendLine(plotProblem is null
             ? "![Delivery delay and delivered messages per second against instances, per scheme](benchmarks-fanout.png)"
             : $"The plot could not be drawn: {plotProblem}");
         md.AppendLine();
-        RenderReading(md, options, results);
+        FanoutReading.Render(md, options, results);
         return md.ToString();
     }
 
@@ -101,21 +102,28 @@ internal static class FanoutReport
 
     private static void RenderTable(StringBuilder md, FanoutResults results)
     {
+        md.Append(C, $"Every figure is the median of the {results.Rounds} rounds (p99 with the lowest and highest")
+            .Append(" beside it); lost and gaps are summed over the rounds.").AppendLine().AppendLine();
         md.Append("| scheme | instances | sockets | subscriptions | published/s | delivered/s | deliveries per msg")
-            .Append(" | delay p50 ms | p99 ms | max ms | lost (gaps) | Redis CPU, cores (busiest node) | bus msgs/s")
-            .AppendLine(" | bench CPU, cores | msgs per read |");
+            .Append(" | delay p50 ms | p99 ms (range) | max ms | lost (gaps) | Redis CPU, cores (busiest node)")
+            .AppendLine(" | bus msgs/s | bench CPU, cores | msgs per read |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var point in results.Points)
+        foreach (var row in results.Rows)
         {
-            var lost = string.Create(C, $"{point.Lost:N0} ({point.Gaps:N0})");
-            md.Append(C, $"| {point.Scheme.Name} | {point.Instances:N0} | {point.Connections:N0}")
-                .Append(C, $" | {point.Subscriptions:N0} | {point.PublishedPerSecond:N0}")
-                .Append(C, $" | {point.DeliveredPerSecond:N0} | {point.DeliveriesPerMessage:N1}")
-                .Append(C, $" | {Ms(point.DelayMilliseconds(50))} | {Ms(point.DelayMilliseconds(99))}")
-                .Append(C, $" | {Ms(point.MaxDelayMilliseconds)} | {(point.Complete ? lost : $"**{lost}**")}")
-                .Append(C, $" | {point.RedisCores.Sum():F2} ({point.RedisCores.Max():F2})")
-                .Append(C, $" | {point.BusPublishPerSecond:N0} | {point.BenchCores:F2}")
-                .Append(C, $" | {point.MessagesPerRead:F1} |").AppendLine();
+            var lost = string.Create(C, $"{row.Lost:N0} ({row.Gaps:N0})");
+            md.Append(C, $"| {row.Scheme.Name} | {row.Instances:N0} | {row.Connections:N0}")
+                .Append(C, $" | {row.Subscriptions:N0} | {row.Median(p => p.PublishedPerSecond):N0}")
+                .Append(C, $" | {row.Median(p => p.DeliveredPerSecond):N0}")
+                .Append(C, $" | {row.Median(p => p.DeliveriesPerMessage):N1}")
+                .Append(C, $" | {Ms(row.Median(p => p.DelayMilliseconds(50)))}")
+                .Append(C, $" | {Ms(row.Median(p => p.DelayMilliseconds(99)))}")
+                .Append(C, $" ({Ms(row.Min(p => p.DelayMilliseconds(99)))}")
+                .Append(C, $"–{Ms(row.Max(p => p.DelayMilliseconds(99)))})")
+                .Append(C, $" | {Ms(row.Median(p => p.MaxDelayMilliseconds))}")
+                .Append(C, $" | {(row.Complete ? lost : $"**{lost}**")}")
+                .Append(C, $" | {row.Median(p => p.RedisCores.Sum()):F2} ({row.Median(p => p.RedisCores.Max()):F2})")
+                .Append(C, $" | {row.Median(p => p.BusPublishPerSecond):N0} | {row.Median(p => p.BenchCores):F2}")
+                .Append(C, $" | {row.Median(p => p.MessagesPerRead):F1} |").AppendLine();
         }
 
         md.AppendLine();
@@ -130,35 +138,33 @@ internal static class FanoutReport
         {
             md.AppendLine();
         }
-
-        RenderBusSplit(md, results);
     }
 
     // The classic channel's delays apart by path: a message published on the subscribers' node is delivered by
     // that node; one published elsewhere first crosses the cluster bus.
     private static void RenderBusSplit(StringBuilder md, FanoutResults results)
     {
-        var classic = results.Points.Where(point => point.Scheme == FanoutScheme.Classic).ToList();
+        var classic = results.Rows.Where(row => row.Scheme == FanoutScheme.Classic).ToList();
         if (classic.Count == 0)
         {
             return;
         }
 
-        md.AppendLine("Classic channel, delay by path (ms): messages published on the subscribers' node, and messages")
-            .AppendLine("published on another node that reached it over the cluster bus.").AppendLine();
+        md.AppendLine("Classic channel, delay by path (ms, medians): messages published on the subscribers' node,")
+            .AppendLine("and messages published on another node that reached it over the cluster bus.").AppendLine();
         md.Append("| instances | same node: deliveries | p50 | p99 | max")
             .AppendLine(" | over the bus: deliveries | p50 | p99 | max |")
             .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var point in classic)
+        foreach (var row in classic)
         {
-            md.Append(C, $"| {point.Instances:N0} | {Path(point.SameNodeDelays)} | {Path(point.ViaBusDelays)} |")
-                .AppendLine();
+            md.Append(C, $"| {row.Instances:N0} | {Path(row, p => p.SameNodeDelays)}")
+                .Append(C, $" | {Path(row, p => p.ViaBusDelays)} |").AppendLine();
         }
 
         md.AppendLine();
-        var lightest = classic.MinBy(point => point.Instances)!;
-        var viaBus = FanoutPoint.Milliseconds(lightest.ViaBusDelays, 99);
-        var sameNode = FanoutPoint.Milliseconds(lightest.SameNodeDelays, 99);
+        var lightest = classic.MinBy(row => row.Instances)!;
+        var viaBus = lightest.Median(p => FanoutPoint.Milliseconds(p.ViaBusDelays, 99));
+        var sameNode = lightest.Median(p => FanoutPoint.Milliseconds(p.SameNodeDelays, 99));
         md.Append(C, $"At {lightest.Instances:N0} instances, the lightest load, a message that crossed the bus")
             .Append(C, $" arrived at p99 {Ms(viaBus)} ms, one published on the subscribers' node at")
             .Append(C, $" {Ms(sameNode)} ms.");
@@ -174,61 +180,14 @@ internal static class FanoutReport
         md.AppendLine().AppendLine();
     }
 
-    private static string Path(HdrHistogram.HistogramBase delays) =>
-        string.Join(" | ", [string.Create(C, $"{delays.TotalCount:N0}"),
-            .. new[] { 50.0, 99, 100 }.Select(percentile => Ms(FanoutPoint.Milliseconds(delays, percentile)))]);
+    private static string Path(FanoutRow row, Func<FanoutPoint, HdrHistogram.HistogramBase> delays) =>
+        string.Join(" | ", [string.Create(C, $"{row.Median(p => delays(p).TotalCount):N0}"),
+            .. new[] { 50.0, 99, 100 }.Select(q => Ms(row.Median(p => FanoutPoint.Milliseconds(delays(p), q))))]);
 
-    private static void RenderReading(StringBuilder md, BenchOptions options, FanoutResults results)
-    {
-        var largest = results.Points.Max(point => point.Instances);
-        FanoutPoint? At(FanoutScheme scheme) =>
-            results.Points.FirstOrDefault(point => point.Instances == largest && point.Scheme == scheme);
-        if (At(FanoutScheme.Classic) is not { } classic || At(FanoutScheme.ShardedSubset) is not { } subset
-            || At(FanoutScheme.ShardedAll) is not { } all)
-        {
-            return;
-        }
+    public static string Ms(double milliseconds) => double.IsNaN(milliseconds) ? "–" : Inv($"{milliseconds:F2}");
 
-        md.Append(C, $"Reading it, at {largest:N0} instances:").AppendLine().AppendLine();
-        md.Append(C, $"- **Deliveries.** The classic channel delivers every invalidation to every instance")
-            .Append(C, $" ({classic.DeliveriesPerMessage:N0} per message, {classic.DeliveredPerSecond:N0}/s), although")
-            .Append(C, $" an instance following {options.Follow} of {options.Namespaces} namespaces needs")
-            .Append(C, $" {(double)options.Follow / options.Namespaces:P1} of them; the sharded channels deliver only")
-            .Append(C, $" to followers ({subset.DeliveriesPerMessage:N1} per message,")
-            .Append(C, $" {subset.DeliveredPerSecond:N0}/s,")
-            .Append(C, $" {Ratio(classic.DeliveredPerSecond, subset.DeliveredPerSecond)} fewer).").AppendLine();
-        md.Append(C, $"- **Delay p99**: {Ms(classic.DelayMilliseconds(99))} ms classic,")
-            .Append(C, $" {Ms(subset.DelayMilliseconds(99))} ms sharded (followed only),")
-            .Append(C, $" {Ms(all.DelayMilliseconds(99))} ms sharded with every namespace followed.").AppendLine();
-        md.Append(C, $"- **Redis CPU**: {classic.RedisCores.Sum():F2} cores classic (busiest node")
-            .Append(C, $" {classic.RedisCores.Max():F2}), {subset.RedisCores.Sum():F2} sharded")
-            .Append(C, $" ({subset.RedisCores.Max():F2}), {all.RedisCores.Sum():F2} sharded with all followed")
-            .Append(C, $" ({all.RedisCores.Max():F2}): with as many deliveries as the classic channel, the sharded")
-            .Append(" channels spread them over the nodes that own the namespaces instead of one node.").AppendLine();
-        md.Append(C, $"- **Cluster bus**: {classic.BusPublishPerSecond:N0} pub/sub messages/s classic")
-            .Append(C, $" ({PerMessage(classic.BusPublishPerSecond, classic.PublishedPerSecond)} per PUBLISH:")
-            .Append(" every")
-            .Append(C, $" node gets every message, subscribers or not), {subset.BusPublishPerSecond:N0}/s and")
-            .Append(C, $" {all.BusPublishPerSecond:N0}/s sharded (an SPUBLISH stays in its shard; no replicas here).")
-            .AppendLine();
-        md.Append(C, $"- **Reading side**: a subscriber socket read carried {classic.MessagesPerRead:F1} messages on")
-            .Append(C, $" average on the classic channel, {subset.MessagesPerRead:F1} sharded (followed only) and")
-            .Append(C, $" {all.MessagesPerRead:F1} sharded with all followed, where an instance holds a socket per")
-            .Append(" node")
-            .Append(C, $" ({all.Connections:N0} sockets against {classic.Connections:N0}) and consecutive messages")
-            .Append(" come from different nodes: more reads, and wake-ups, for the same deliveries.")
-            .AppendLine().AppendLine();
-        md.Append("Caveats: a real instance reads its messages on its own CPU across a network; here every")
-            .Append(" subscriber shares the machine with Redis, so at hundreds of thousands of deliveries per second")
-            .Append(" the delay includes the bench's own reading (bench CPU column) and the figures compare the")
-            .Append(" schemes rather than give a capacity. Messages are small (one key of about 25 bytes); a message")
-            .Append(" with many keys costs more per delivery in every scheme.").AppendLine().AppendLine();
-    }
+    public static string Ratio(double before, double after) => after <= 0 ? "–" : Inv($"{before / after:F1}×");
 
-    private static string Ms(double milliseconds) => double.IsNaN(milliseconds) ? "–" : Inv($"{milliseconds:F2}");
-
-    private static string Ratio(double before, double after) => after <= 0 ? "–" : Inv($"{before / after:F1}×");
-
-    private static string PerMessage(double count, double messages) =>
+    public static string PerMessage(double count, double messages) =>
         messages <= 0 ? "–" : Inv($"{count / messages:F1}");
 }

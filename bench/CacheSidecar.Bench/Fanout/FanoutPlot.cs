@@ -10,7 +10,7 @@ namespace CacheSidecar.Bench.Fanout;
 internal static class FanoutPlot
 {
     private const int Width = 1200;
-    private const int Height = 520;
+    private const int Height = 600;
 
     private static readonly Color[] Colours =
         [Color.FromHex("#d62728"), Color.FromHex("#2ca02c"), Color.FromHex("#1f77b4")];
@@ -57,8 +57,11 @@ internal static class FanoutPlot
 
         var instances = results.Points.Select(point => point.Instances).Distinct().Order().ToArray();
         var offered = results.Points.Count == 0 ? 0 : results.Points[0].OfferedRate;
+        var rounds = results.Rounds > 1
+            ? string.Create(CultureInfo.InvariantCulture, $", median of {results.Rounds} rounds")
+            : "";
         Style(delay, instances, "delivery delay, ms (log scale)", string.Create(CultureInfo.InvariantCulture,
-            $"Delivery delay at {offered:N0} invalidations/s (median of {results.Rounds})"), "#,0.##");
+            $"Delivery delay at {offered:N0} invalidations/s{rounds}"), "#,0.##");
         Style(rate, instances, "messages delivered/s, all subscribers (log scale)",
             "Messages delivered per second", "#,0");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -94,11 +97,11 @@ internal static class FanoutPlot
         plot.Axes.Title.Label.FontSize = 14;
         plot.Grid.MajorLineColor = Colors.Black.WithAlpha(0.12);
         plot.Grid.MinorLineColor = Colors.Black.WithAlpha(0.05);
-        plot.Legend.Alignment = Alignment.UpperLeft;
-        plot.ShowLegend();
+        // Below the panel: the lines cross anywhere, so a legend inside would hide some of them.
+        plot.ShowLegend(Edge.Bottom);
         plot.Axes.AutoScale();
         var limits = plot.Axes.GetLimits();
         plot.Axes.SetLimitsX(Math.Log10(instances[0]) - 0.1, Math.Log10(instances[^1]) + 0.1);
-        plot.Axes.SetLimitsY(Math.Floor(limits.Bottom), Math.Ceiling(limits.Top + 0.3));
+        plot.Axes.SetLimitsY(Math.Floor(limits.Bottom), Math.Ceiling(limits.Top));
     }
 }

@@ -28,6 +28,8 @@ internal static class FanoutReport
         RenderBusSplit(md, results);
         md.AppendLine(plotProblem is null
             ? "![Delivery delay and delivered messages per second against instances, per scheme](benchmarks-fanout.png)"
+                + "\n\nOn the right, the classic channel and the sharded one with every namespace followed lie on"
+                + " top of each other: both deliver every message to every instance."
             : $"The plot could not be drawn: {plotProblem}");
         md.AppendLine();
         FanoutReading.Render(md, options, results);

@@ -248,7 +248,8 @@ internal sealed record BenchOptions
             var value = args[++i];
             options = (options.Command, name) switch
             {
-                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream or BenchCommand.Api or BenchCommand.Uds or BenchCommand.Footprint or BenchCommand.Fanout, "--duration") =>
+                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream or BenchCommand.Api
+                    or BenchCommand.Uds or BenchCommand.Footprint or BenchCommand.Fanout, "--duration") =>
                     options with { DurationSeconds = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.Api or BenchCommand.Uds, "--concurrency") => options with { Concurrency = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind, "--docs") => options with { Docs = PositiveInt(name, value) },
@@ -269,7 +270,9 @@ internal sealed record BenchOptions
             };
         }
 
-        return options.Command == BenchCommand.Fanout && (options.Follow > options.Namespaces || options.Namespaces > 100)
+        // Namespace names are nsNN: two digits keep every name (and channel) the same length.
+        return options.Command == BenchCommand.Fanout
+            && (options.Follow > options.Namespaces || options.Namespaces > 100)
             ? throw new ArgumentException("--follow must not exceed --namespaces, which must be at most 100.")
             : options;
     }

@@ -12,6 +12,7 @@ internal enum BenchCommand
     Api,
     Uds,
     Footprint,
+    Fanout,
 }
 
 /// <summary>Whether the fastpath L1 near-cache row runs.</summary>
@@ -66,6 +67,24 @@ internal sealed record BenchOptions
     /// <summary>changestream: with fewer keys the pool of sampled keys (a tenth) is too small to rotate.</summary>
     public const int MinimumKeys = 20;
 
+    /// <summary>fanout: seconds of publishing per point (scheme × instance count).</summary>
+    public const int DefaultFanoutDurationSeconds = 5;
+
+    /// <summary>fanout: invalidations published per second, over all namespaces.</summary>
+    public const int DefaultFanoutRate = 200;
+
+    /// <summary>fanout: namespaces the invalidations are spread over.</summary>
+    public const int DefaultFanoutNamespaces = 16;
+
+    /// <summary>fanout: namespaces each instance follows in the realistic case.</summary>
+    public const int DefaultFanoutFollow = 2;
+
+    /// <summary>fanout: rounds (every point once per round); the report shows each figure's median.</summary>
+    public const int DefaultFanoutRounds = 3;
+
+    /// <summary>fanout: simulated instance counts.</summary>
+    public static readonly IReadOnlyList<int> DefaultFanoutInstances = [10, 100, 1_000];
+
     /// <summary>Offered loads (req/s) of the latency-vs-load sweep.</summary>
     public static readonly IReadOnlyList<int> DefaultSweepRates = [500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000];
 
@@ -86,6 +105,8 @@ internal sealed record BenchOptions
                       notiered r2r-ignored combo-ws combo-datas nor2r composite trim aot aot-core
                       aot-core-gen0 (the default set), and selfcontained trim-reflection trim-core
                       aot-reflection (only when named)
+          fanout      [--duration <s>=5] [--rate <msgs/s>=200] [--instances <n,n,...>=10,100,1000]
+                      [--namespaces <n>=16] [--follow <n>=2] [--rounds <n>=3]
 
         See bench/README.md.
         """;
@@ -125,6 +146,21 @@ internal sealed record BenchOptions
     /// <summary>footprint: the levers named by <c>--levers</c>; null for the default set.</summary>
     public IReadOnlyList<string>? FootprintLevers { get; init; }
 
+    /// <summary>fanout: invalidations published per second (all namespaces together).</summary>
+    public int Rate { get; init; } = DefaultFanoutRate;
+
+    /// <summary>fanout: simulated instance counts, ascending.</summary>
+    public IReadOnlyList<int> Instances { get; init; } = DefaultFanoutInstances;
+
+    /// <summary>fanout: namespaces the invalidations are spread over.</summary>
+    public int Namespaces { get; init; } = DefaultFanoutNamespaces;
+
+    /// <summary>fanout: namespaces each instance follows (the sharded realistic case).</summary>
+    public int Follow { get; init; } = DefaultFanoutFollow;
+
+    /// <summary>fanout: rounds over every point.</summary>
+    public int Rounds { get; init; } = DefaultFanoutRounds;
+
     /// <summary>alloc: BenchmarkDotNet's short job (fewer iterations) instead of the default one.</summary>
     public bool Quick { get; init; }
 
@@ -150,6 +186,8 @@ internal sealed record BenchOptions
         BenchCommand.Api => DurationSeconds >= DefaultApiDurationSeconds && Concurrency == DefaultConcurrency,
         BenchCommand.Uds => DurationSeconds >= DefaultUdsDurationSeconds && Concurrency == DefaultConcurrency && RateDurationSeconds >= DefaultRateSeconds,
         BenchCommand.Footprint => DurationSeconds >= DefaultDurationSeconds && Starts >= DefaultFootprintStarts && FootprintLevers is null,
+        BenchCommand.Fanout => DurationSeconds >= DefaultFanoutDurationSeconds
+            && DefaultFanoutInstances.All(Instances.Contains) && Rounds >= DefaultFanoutRounds,
         _ => !Quick,
     };
 
@@ -168,6 +206,7 @@ internal sealed record BenchOptions
                 "api" => BenchCommand.Api,
                 "uds" => BenchCommand.Uds,
                 "footprint" => BenchCommand.Footprint,
+                "fanout" => BenchCommand.Fanout,
                 _ => throw new ArgumentException($"Unknown bench command '{command}'."),
             },
         };
@@ -187,6 +226,10 @@ internal sealed record BenchOptions
         {
             options = options with { Starts = DefaultFootprintStarts };
         }
+        else if (options.Command == BenchCommand.Fanout)
+        {
+            options = options with { DurationSeconds = DefaultFanoutDurationSeconds };
+        }
 
         for (var i = 1; i < args.Count; i++)
         {
@@ -205,7 +248,8 @@ internal sealed record BenchOptions
             var value = args[++i];
             options = (options.Command, name) switch
             {
-                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream or BenchCommand.Api or BenchCommand.Uds or BenchCommand.Footprint, "--duration") =>
+                (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.ChangeStream or BenchCommand.Api
+                    or BenchCommand.Uds or BenchCommand.Footprint or BenchCommand.Fanout, "--duration") =>
                     options with { DurationSeconds = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind or BenchCommand.FastPath or BenchCommand.Api or BenchCommand.Uds, "--concurrency") => options with { Concurrency = PositiveInt(name, value) },
                 (BenchCommand.WriteBehind, "--docs") => options with { Docs = PositiveInt(name, value) },
@@ -217,11 +261,20 @@ internal sealed record BenchOptions
                 (BenchCommand.Footprint, "--levers") => options with { FootprintLevers = Names(name, value) },
                 (BenchCommand.FastPath, "--l1") => options with { NearCache = Mode(name, value) },
                 (BenchCommand.ChangeStream, "--keys") => options with { Keys = AtLeast(name, value, MinimumKeys) },
+                (BenchCommand.Fanout, "--rate") => options with { Rate = PositiveInt(name, value) },
+                (BenchCommand.Fanout, "--instances") => options with { Instances = Rates(name, value) },
+                (BenchCommand.Fanout, "--namespaces") => options with { Namespaces = PositiveInt(name, value) },
+                (BenchCommand.Fanout, "--follow") => options with { Follow = PositiveInt(name, value) },
+                (BenchCommand.Fanout, "--rounds") => options with { Rounds = PositiveInt(name, value) },
                 _ => throw new ArgumentException($"Unknown option '{name}' for {command}."),
             };
         }
 
-        return options;
+        // Namespace names are nsNN: two digits keep every name (and channel) the same length.
+        return options.Command == BenchCommand.Fanout
+            && (options.Follow > options.Namespaces || options.Namespaces > 100)
+            ? throw new ArgumentException("--follow must not exceed --namespaces, which must be at most 100.")
+            : options;
     }
 
     private static int[] Rates(string name, string text)
@@ -229,7 +282,7 @@ internal sealed record BenchOptions
         var rates = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => PositiveInt(name, r)).ToList();
         if (rates.Count == 0)
         {
-            throw new ArgumentException($"{name} needs at least one rate.");
+            throw new ArgumentException($"{name} needs at least one value.");
         }
 
         rates.Sort();

@@ -3,6 +3,7 @@ using CacheSidecar.Bench;
 using CacheSidecar.Bench.Alloc;
 using CacheSidecar.Bench.Api;
 using CacheSidecar.Bench.ChangeStream;
+using CacheSidecar.Bench.Fanout;
 using CacheSidecar.Bench.FastPath;
 using CacheSidecar.Bench.Footprint;
 using CacheSidecar.Bench.Uds;
@@ -56,6 +57,7 @@ try
         BenchCommand.Api => await ApiCommand.RunAsync(options, stopping.Token),
         BenchCommand.Uds => await UdsCommand.RunAsync(options, stopping.Token),
         BenchCommand.Footprint => await FootprintCommand.RunAsync(options, stopping.Token),
+        BenchCommand.Fanout => await FanoutCommand.RunAsync(options, stopping.Token),
         _ => await WriteBehindCommand.RunAsync(options, stopping.Token),
     };
 }

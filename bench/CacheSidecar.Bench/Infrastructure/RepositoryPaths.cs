@@ -33,6 +33,9 @@ internal static class RepositoryPaths
     /// <summary>The fastpath latency-vs-offered-load plot, linked from docs/benchmarks.md.</summary>
     public static string LatencyPlot => Path.Combine(Root, "docs", "benchmarks-latency.png");
 
+    /// <summary>The fanout plot (delay and delivered messages against instances), linked from docs/benchmarks.md.</summary>
+    public static string FanoutPlot => Path.Combine(Root, "docs", "benchmarks-fanout.png");
+
     private static string FindRoot()
     {
         var baked = Metadata("RepositoryRoot");

@@ -107,6 +107,8 @@ internal sealed record BenchOptions
                       aot-reflection (only when named)
           fanout      [--duration <s>=5] [--rate <msgs/s>=200] [--instances <n,n,...>=10,100,1000]
                       [--namespaces <n>=16] [--follow <n>=2] [--rounds <n>=3]
+          sdknear     [--duration <s>=5] [--concurrency <n,n,...>=1,16] [--invalidations <n>=500]
+                      (its own options: sdknear --help)
 
         See bench/README.md.
         """;

@@ -48,6 +48,8 @@ public sealed record WriteBehindOptions
 
     /// <summary>
     /// How long Put waits for <see cref="WaitForReplicas"/> confirmations before failing <c>UNAVAILABLE</c>.
+    /// Keep it under the Redis command timeout (at most 2 s): the wait is one Redis command, and a longer one
+    /// fails as "cache unavailable" instead of naming the missing confirmations.
     /// </summary>
     [Positive]
     public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromMilliseconds(500);

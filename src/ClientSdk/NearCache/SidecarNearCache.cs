@@ -122,7 +122,7 @@ public sealed class SidecarNearCache : IAsyncDisposable
         using var alive = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var silence = _options.InvalidationHeartbeat * 2;
         // The watchdog: no event (not even a heartbeat) for two intervals means the stream is dead.
-        using var watchdog = _time.CreateTimer(_ => alive.Cancel(), null, silence, Timeout.InfiniteTimeSpan);
+        using var watchdog = _time.CreateTimer(_ => CancelQuietly(alive), null, silence, Timeout.InfiniteTimeSpan);
         using var call = _client.WatchInvalidations(request, new CallOptions(Headers(), cancellationToken: alive.Token));
         var received = false;
         while (await call.ResponseStream.MoveNext(alive.Token).ConfigureAwait(false))
@@ -133,6 +133,22 @@ public sealed class SidecarNearCache : IAsyncDisposable
         }
 
         return received;
+    }
+
+    /// <summary>
+    /// The watchdog may fire while the stream is being torn down; an exception on a timer thread would end the
+    /// application's process.
+    /// </summary>
+    private static void CancelQuietly(CancellationTokenSource alive)
+    {
+        try
+        {
+            alive.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The stream is over already.
+        }
     }
 
     private void Apply(InvalidationEvent change)

@@ -162,14 +162,16 @@ public sealed class CacheSidecarClient
             request.Ttl = Duration.FromTimeSpan(entryTtl);
         }
 
-        var response = await Write(@namespace, [key], options => _client.IncrementAsync(request, options), cancellationToken)
+        var response = await Write(
+                @namespace, [key], options => _client.IncrementAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return response.Value;
     }
 
     private async Task<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken)
     {
-        var response = await Write(request.Namespace, [request.Key], options => _client.PutAsync(request, options), cancellationToken)
+        var response = await Write(
+                request.Namespace, [request.Key], options => _client.PutAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return new PutResult(response.Etag, response.Persisted, response.Queued);
     }
@@ -205,7 +207,8 @@ public sealed class CacheSidecarClient
         CancellationToken cancellationToken = default)
     {
         var request = new DeleteRequest { Namespace = @namespace, Key = key, IfMatch = ifMatch ?? string.Empty };
-        var response = await Write(@namespace, [key], options => _client.DeleteAsync(request, options), cancellationToken)
+        var response = await Write(
+                @namespace, [key], options => _client.DeleteAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return response.Deleted;
     }
@@ -219,7 +222,8 @@ public sealed class CacheSidecarClient
     {
         var request = new InvalidateRequest { Namespace = @namespace };
         request.Keys.AddRange(keys);
-        var response = await Write(@namespace, request.Keys, options => _client.InvalidateAsync(request, options), cancellationToken)
+        var response = await Write(
+                @namespace, request.Keys, options => _client.InvalidateAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return response.Invalidated;
     }
@@ -259,7 +263,8 @@ public sealed class CacheSidecarClient
             request.Items.Add(item);
         }
 
-        var response = await Write(@namespace, request.Items.Select(i => i.Key).ToList(), options => _client.BatchPutAsync(request, options),
+        var keys = request.Items.Select(i => i.Key).ToList();
+        var response = await Write(@namespace, keys, options => _client.BatchPutAsync(request, options),
                 cancellationToken)
             .ConfigureAwait(false);
         return response.Items
@@ -285,7 +290,8 @@ public sealed class CacheSidecarClient
             Key = key,
             Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(ttl),
         };
-        var response = await Write(@namespace, [key], options => _client.TouchAsync(request, options), cancellationToken)
+        var response = await Write(
+                @namespace, [key], options => _client.TouchAsync(request, options), cancellationToken)
             .ConfigureAwait(false);
         return response.Found;
     }

@@ -168,7 +168,9 @@ internal sealed class NamespaceNearCache : IDisposable
         }
     }
 
-    /// <summary>SYNCED: every invalidation after <paramref name="sequence"/> follows; start (again) from empty.</summary>
+    /// <summary>
+    /// SYNCED: every invalidation after <paramref name="sequence"/> follows; start (again) from empty.
+    /// </summary>
     public void Synced(long sequence)
     {
         lock (_sequenceLock)
@@ -218,7 +220,9 @@ internal sealed class NamespaceNearCache : IDisposable
         _metrics.Cleared(Namespace, reason);
     }
 
-    /// <summary>RESET or a lost stream: drops everything and answers nothing from memory until the next SYNCED.</summary>
+    /// <summary>
+    /// RESET or a lost stream: drops everything and answers nothing from memory until the next SYNCED.
+    /// </summary>
     public void Stop(string reason)
     {
         lock (_sequenceLock)
@@ -315,7 +319,9 @@ internal sealed class NamespaceNearCache : IDisposable
 
     private sealed record Entry(GetResponse Response, long ServeUntilTicks, long? ExpiresAtTicks)
     {
-        /// <summary>The value as the type it was last read as (<see cref="NearCacheOptions.ShareInstances"/>).</summary>
+        /// <summary>
+        /// The value as the type it was last read as (<see cref="NearCacheOptions.ShareInstances"/>).
+        /// </summary>
         public object? Decoded { get; set; }
 
         /// <summary>The stored answer with its remaining TTL counted down to <paramref name="now"/>.</summary>
@@ -327,7 +333,8 @@ internal sealed class NamespaceNearCache : IDisposable
             }
 
             var answer = Response.Clone();
-            answer.TtlRemaining = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromTicks(expiresAt - now));
+            answer.TtlRemaining =
+                Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromTicks(expiresAt - now));
             return answer;
         }
     }

@@ -32,7 +32,8 @@ public sealed class NearCacheOptions
         if (MaxEntries < 1 || MaxBytes < 1024 || MaxAge <= TimeSpan.Zero)
         {
             throw new InvalidOperationException(
-                $"Near cache of '{@namespace}': MaxEntries must be at least 1, MaxBytes at least 1024 and MaxAge positive.");
+                $"Near cache of '{@namespace}': MaxEntries must be at least 1, MaxBytes at least 1024 "
+                + "and MaxAge positive.");
         }
     }
 }

@@ -111,7 +111,9 @@ public sealed class SidecarNearCache : IAsyncDisposable
         }
     }
 
-    /// <summary>Follows one stream until it ends, breaks or falls silent. Returns true when any event arrived.</summary>
+    /// <summary>
+    /// Follows one stream until it ends, breaks or falls silent. Returns true when any event arrived.
+    /// </summary>
     private async Task<bool> WatchOnceAsync(CancellationToken stopping)
     {
         var request = new WatchInvalidationsRequest
@@ -123,7 +125,8 @@ public sealed class SidecarNearCache : IAsyncDisposable
         var silence = _options.InvalidationHeartbeat * 2;
         // The watchdog: no event (not even a heartbeat) for two intervals means the stream is dead.
         using var watchdog = _time.CreateTimer(_ => CancelQuietly(alive), null, silence, Timeout.InfiniteTimeSpan);
-        using var call = _client.WatchInvalidations(request, new CallOptions(Headers(), cancellationToken: alive.Token));
+        using var call = _client.WatchInvalidations(
+            request, new CallOptions(Headers(), cancellationToken: alive.Token));
         var received = false;
         while (await call.ResponseStream.MoveNext(alive.Token).ConfigureAwait(false))
         {

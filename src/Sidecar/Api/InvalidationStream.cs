@@ -94,7 +94,8 @@ internal sealed class InvalidationStream(RequestValidator validate, IInvalidatio
         if (interval < MinHeartbeat || interval > MaxHeartbeat)
         {
             throw Errors.InvalidArgument(
-                $"heartbeat_interval must be between {MinHeartbeat.TotalMilliseconds:0} ms and {MaxHeartbeat.TotalMinutes:0} min.");
+                $"heartbeat_interval must be between {MinHeartbeat.TotalMilliseconds:0} ms "
+                + $"and {MaxHeartbeat.TotalMinutes:0} min.");
         }
 
         return interval;

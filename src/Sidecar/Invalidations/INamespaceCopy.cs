@@ -9,7 +9,9 @@ internal interface INamespaceCopy
     /// <summary>Drops these keys.</summary>
     void Drop(IReadOnlyList<string> keys);
 
-    /// <summary>Drops everything; with <paramref name="stopServing"/>, also serves nothing until <see cref="Resume"/>.</summary>
+    /// <summary>
+    /// Drops everything; with <paramref name="stopServing"/>, also serves nothing until <see cref="Resume"/>.
+    /// </summary>
     void DropAll(bool stopServing);
 
     /// <summary>Every invalidation now arrives: serving may start again.</summary>

@@ -168,7 +168,9 @@ internal sealed class NamespaceFeed(NamespacePolicy policy, INamespaceCopy? copy
         lock (_lock)
         {
             _watchers = _watchers.Add(watcher);
-            watcher.Offer(_inSync ? InvalidationNotice.Synced(Namespace, _applied) : InvalidationNotice.Reset(Namespace));
+            watcher.Offer(_inSync
+                ? InvalidationNotice.Synced(Namespace, _applied)
+                : InvalidationNotice.Reset(Namespace));
         }
     }
 

@@ -1,6 +1,8 @@
 namespace CacheSidecar.Invalidations;
 
-/// <summary>What an <see cref="InvalidationNotice"/> tells a watcher (the contract's <c>InvalidationEvent.Kind</c>).</summary>
+/// <summary>
+/// What an <see cref="InvalidationNotice"/> tells a watcher (the contract's <c>InvalidationEvent.Kind</c>).
+/// </summary>
 internal enum NoticeKind
 {
     /// <summary>Every invalidation after the notice's sequence follows: caching may start.</summary>
